@@ -1,0 +1,89 @@
+"""The event table: one row per recognised log entry, with explicit dtypes.
+
+Every named group in a format pattern is one of these columns (the registry
+checks this when it loads), so a regex group, a DataFrame column and a JSON key
+share one name. pandas 3 changed string inference, so nothing here is inferred.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: column -> dtype. Order is the column order of ``Trace.events``.
+EVENT_COLUMNS: dict[str, str] = {
+    "ts": "datetime64[ns, UTC]",  # event time in UTC (after zone, year and skew handling)
+    "host": "string",  # site host the file belongs to (ROOT/<host>/... or --host)
+    "log": "string",  # maillog, vette, post, smtp, smtp-failure, error, qrunner, locks, bounce, subscribe
+    "path": "string",  # file path as read
+    "line": "int64",  # 1-based physical line number of the entry's first line
+    "pattern": "string",  # registry name, e.g. postfix.smtp.delivery
+    "event": "string",  # event kind, e.g. delivery, held, approved
+    "program": "string",  # syslog tag (postfix/smtp, sm-mta, exim) or mailman
+    "pid": "Int64",
+    "syslog_host": "string",  # host field of the syslog envelope
+    "instance": "string",  # postfix instance (syslog_name), e.g. postfix, postfix-out
+    "queue_id": "string",
+    "message_id": "string",  # exactly as logged, with <> when present
+    "list": "string",  # lower-case list name
+    "sender": "string",
+    "recipient": "string",
+    "orig_to": "string",
+    "relay": "string",
+    "status": "string",  # sent, deferred, bounced, expired, success, failures ...
+    "dsn": "string",
+    "delay": "float64",
+    "delays": "string",
+    "size": "Int64",
+    "nrcpt": "Int64",
+    "text": "string",  # status text, reason, exception, free detail
+    "queued_as": "string",  # next hop queue id (queued as X, forwarded as X, notification: X)
+    "client": "string",  # smtpd client NAME[ADDR]
+    "runner": "string",  # qrunner class name
+    "slice": "Int64",  # 1-based slice as mailmanctl logs it
+    "slices": "Int64",
+    "code": "Int64",  # SMTP code, exit status, failure count
+    "filebase": "string",  # Mailman queue entry <time>+<sha1>
+    "subject": "string",
+}
+
+#: columns that are integers in the table and must be converted from regex text
+INT_COLUMNS = frozenset(k for k, v in EVENT_COLUMNS.items() if v in ("Int64", "int64"))
+FLOAT_COLUMNS = frozenset(k for k, v in EVENT_COLUMNS.items() if v == "float64")
+
+#: the columns a pattern's regex may name (everything but the envelope bookkeeping)
+FIELD_COLUMNS = frozenset(EVENT_COLUMNS) - {"ts", "host", "log", "path", "line", "pattern", "event"}
+
+
+def empty_events() -> pd.DataFrame:
+    """An empty event table with the right dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
+
+
+def to_events(records: list[dict]) -> pd.DataFrame:
+    """Build the event table from plain dicts, casting every column explicitly.
+
+    >>> to_events([{"host": "mx", "line": 3, "event": "removed"}]).dtypes["line"]
+    dtype('int64')
+    """
+    if not records:
+        return empty_events()
+    frame = pd.DataFrame.from_records(records)
+    out = {}
+    n = len(frame)
+    for col, dtype in EVENT_COLUMNS.items():
+        if col not in frame:
+            out[col] = pd.Series([pd.NA] * n if dtype != "datetime64[ns, UTC]" else [pd.NaT] * n,
+                                 dtype=dtype if dtype != "int64" else "Int64")
+            continue
+        s = frame[col]
+        if dtype == "datetime64[ns, UTC]":
+            out[col] = pd.to_datetime(s, utc=True)
+        elif dtype in ("Int64", "int64"):
+            out[col] = pd.to_numeric(s, errors="coerce").astype("Int64")
+        elif dtype == "float64":
+            out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            out[col] = s.astype("string")
+    df = pd.DataFrame(out)
+    df["line"] = df["line"].fillna(0).astype("int64")
+    return df
