@@ -59,31 +59,31 @@ def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
 
 
-def to_events(records: list[dict]) -> pd.DataFrame:
-    """Build the event table from plain dicts, casting every column explicitly.
+def cast_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Cast parsed records to the schema: every column, explicit dtype, schema order.
 
-    >>> to_events([{"host": "mx", "line": 3, "event": "removed"}]).dtypes["line"]
+    >>> cast_events(pd.DataFrame({"host": ["mx"], "line": [3]}))["line"].dtype
     dtype('int64')
     """
-    if not records:
-        return empty_events()
-    frame = pd.DataFrame.from_records(records)
     out = {}
-    n = len(frame)
+    n = len(df)
     for col, dtype in EVENT_COLUMNS.items():
-        if col not in frame:
-            out[col] = pd.Series([pd.NA] * n if dtype != "datetime64[ns, UTC]" else [pd.NaT] * n,
-                                 dtype=dtype if dtype != "int64" else "Int64")
+        if col not in df:
+            if dtype == "datetime64[ns, UTC]":
+                out[col] = pd.Series([pd.NaT] * n, dtype=dtype, index=df.index)
+            else:
+                na = float("nan") if dtype == "float64" else pd.NA
+                out[col] = pd.Series(na, dtype="Int64" if dtype == "int64" else dtype, index=df.index)
             continue
-        s = frame[col]
+        s = df[col]
         if dtype == "datetime64[ns, UTC]":
-            out[col] = pd.to_datetime(s, utc=True)
+            out[col] = pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]")
         elif dtype in ("Int64", "int64"):
             out[col] = pd.to_numeric(s, errors="coerce").astype("Int64")
         elif dtype == "float64":
             out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
         else:
             out[col] = s.astype("string")
-    df = pd.DataFrame(out)
-    df["line"] = df["line"].fillna(0).astype("int64")
-    return df
+    res = pd.DataFrame(out, index=df.index)
+    res["line"] = res["line"].fillna(0).astype("int64")
+    return res

@@ -1,0 +1,5 @@
+"""``python -m tracer`` runs the mmtrace command."""
+
+from .cli import main
+
+main()

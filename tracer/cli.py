@@ -1,0 +1,102 @@
+"""The ``mmtrace`` command: a thin typer veneer over :func:`tracer.load` and the renderers.
+
+Exit codes: 0 every post delivered (or still legitimately pending), 1 a post is
+stalled, failed or partial or a host finding exists, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from . import render
+from .diagnose import PROBLEM_STATES
+from .errors import TracerError
+from .trace import Trace, load
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Trace Mailman 2.1 list posts across hosts through MTA and Mailman logs.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+Paths = Annotated[list[str], typer.Argument(help="Log files, host directories or a site directory (ROOT/<host>/...); - for stdin.")]
+HostOpt = Annotated[Optional[list[str]], typer.Option("--host", help="NAME=PATH: read PATH as host NAME (repeatable).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Ignore events before this time (local time unless it has an offset).")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Ignore events at or after this time.")]
+YearOpt = Annotated[Optional[int], typer.Option("--year", help="Year of the last line of yearless syslog files.")]
+TzOpt = Annotated[Optional[list[str]], typer.Option("--tz", help="Area/City for all hosts, or HOST=Area/City (repeatable). Default: this machine's zone.")]
+GraceOpt = Annotated[float, typer.Option("--grace", help="Minutes before the end of the logs in which an unfinished post counts as in flight.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) if any line could not be parsed.")]
+
+
+def _load(paths, host, since, until, year, tz, grace, strict) -> Trace:
+    return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict)
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"Error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _notes(trace: Trace, fmt: Format) -> None:
+    if fmt is Format.json:  # text output prints them itself; JSON carries them in "problems"
+        for p in trace.problems:
+            typer.echo(f"note: {render.text.safe(p)}", err=True)
+
+
+@app.command()
+def message(ident: Annotated[str, typer.Argument(help="Message-ID (with or without <>) or MTA queue ID.")],
+            paths: Paths, host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None,
+            until: UntilOpt = None, year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0,
+            strict: StrictOpt = False) -> None:
+    """One post's timeline across hosts, its state and the verdict.
+
+    Example: mmtrace message '<5216A1B2.8030105@example.org>' sample_logs/
+    """
+    try:
+        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        view = trace.lifecycle(ident)
+    except KeyError as exc:
+        typer.echo(f"Error: {exc.args[0]}", err=True)
+        raise typer.Exit(1)
+    except TracerError as exc:
+        _fail(exc)
+    _notes(trace, format)
+    typer.echo(render.message_json(trace, view) if format is Format.json else render.message_text(trace, view), nl=False)
+    raise typer.Exit(1 if view.state in PROBLEM_STATES else 0)
+
+
+@app.command()
+def postmortem(paths: Paths, host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None,
+               until: UntilOpt = None, year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0,
+               strict: StrictOpt = False,
+               show_unparsed: Annotated[bool, typer.Option("--show-unparsed", help="List unparsed lines with the nearest pattern.")] = False) -> None:
+    """Every post over the logs: totals by state, list and host; what was lost, where and why.
+
+    Example: mmtrace postmortem sample_logs/ --format json
+    """
+    try:
+        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        out = render.postmortem_json(trace) if format is Format.json else render.postmortem_text(trace)
+    except TracerError as exc:
+        _fail(exc)
+    _notes(trace, format)
+    typer.echo(out, nl=False)
+    if show_unparsed:
+        typer.echo(render.unparsed_text(trace), err=True, nl=False)
+    problem = trace.posts["state"].isin(list(PROBLEM_STATES)).any() or bool(trace.diagnosis.host_findings)
+    raise typer.Exit(1 if problem else 0)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    app()

@@ -1,0 +1,320 @@
+"""Events -> lifecycles: the join rules in one place.
+
+A list post's lifecycle is the set of event rows that belong to it, in four
+stages: ``mta_in`` (the inbound MTA transaction that piped it into
+``mailman post LIST``), ``mailman`` (held / approved / discarded / rejected),
+``handoff`` (Mailman's ``smtp``, ``post`` and ``smtp-failure`` lines) and
+``mta_out`` (the outbound MTA transactions carrying its Message-ID, one per
+SMTP chunk). Join keys, strongest first (reference mailman2-logs.md 4):
+
+1. MTA queue ID within (host, instance), closed by ``removed``;
+2. Message-ID between MTA and Mailman, and across hosts (held on the mail
+   host, approved on the web host);
+3. list + sender + time where no Message-ID is logged (moderator notes, posts
+   without a Message-ID).
+
+Mailman-generated notices (``<mailman.N.T.P.list@host>``) are not posts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+MAILMAN_GENERATED = re.compile(r"^<mailman\.\d+\.\d+\.\d+\.[^@>]+@[^>]*>$")
+# "delivered to command: /usr/lib/mailman/mail/mailman post physics-l" (Postfix local),
+# "|/usr/lib/mailman/mail/mailman post physics-l" (Sendmail prog mailer recipient)
+_COMMAND = re.compile(r"""mailman["']?\s+(?P<cmd>post|admin|bounces|confirm|join|leave|owner|request|subscribe|unsubscribe)\s+["']?(?P<list>[^\s"')]+)""")
+_BOUNCES = re.compile(r"^(?P<list>[^@+\s]+)-bounces(?:\+[^@]*)?@", re.I)
+_NO_ID = frozenset({"", "n/a", "<>", "None"})
+MAILMAN_LOGS = frozenset({"vette", "post", "smtp", "smtp-failure", "error", "qrunner", "locks", "bounce", "subscribe"})
+
+STAGES = ("mta_in", "mailman", "handoff", "mta_out")
+
+
+def real_message_id(mid) -> bool:
+    """True for a Message-ID that can join logs (not n/a, empty, or Mailman-generated)."""
+    return isinstance(mid, str) and mid.strip() not in _NO_ID and not MAILMAN_GENERATED.match(mid.strip())
+
+
+@dataclass
+class Lifecycle:
+    """One list post: its event rows by stage, and (lazily) a graph over them.
+
+    ``rows`` index ``Trace.events``; the graph's nodes are those row numbers, so
+    nothing of the event data is copied into it.
+    """
+
+    key: str
+    message_id: str | None
+    list: str | None
+    sender: str | None = None
+    stages: dict[str, list[int]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    inbound: list[int] = field(default_factory=list)  # MTA transaction numbers
+    outbound: list[int] = field(default_factory=list)
+    state: str | None = None
+    findings: list = field(default_factory=list)
+    stopped_at: dict | None = None
+
+    @property
+    def rows(self) -> list[int]:
+        return sorted({r for s in STAGES for r in self.stages[s]})
+
+    def add(self, stage: str, row: int) -> None:
+        if row not in self.stages[stage]:
+            self.stages[stage].append(row)
+
+    def build_graph(self, events: pd.DataFrame, txn: pd.Series) -> nx.DiGraph:
+        """Nodes are event rows; edges follow time within a stage and join keys across stages."""
+        g = nx.DiGraph()
+        prev_tail: list[int] = []
+        for stage in STAGES:
+            rows = sorted(self.stages[stage], key=lambda r: (events.at[r, "ts"], r))
+            if not rows:
+                continue
+            groups: dict = {}
+            for r in rows:
+                g.add_node(r, stage=stage)
+                k = txn.get(r, -1) if stage in ("mta_in", "mta_out") else stage
+                groups.setdefault(k, []).append(r)
+            tails = []
+            for k, grp in groups.items():
+                link = "queue_id" if stage in ("mta_in", "mta_out") else "time"
+                for a, b in zip(grp, grp[1:]):
+                    g.add_edge(a, b, link=link)
+                for p in prev_tail:
+                    g.add_edge(p, grp[0], link=self._join_key(stage))
+                tails.append(grp[-1])
+            prev_tail = tails if stage != "mta_out" else prev_tail
+        return g
+
+    def _join_key(self, stage: str) -> str:
+        return "message_id" if self.message_id else "list+sender+time"
+
+
+@dataclass
+class Correlation:
+    """The output of :func:`correlate`: lifecycles plus the MTA transaction table."""
+
+    lifecycles: dict[str, Lifecycle]
+    txns: pd.DataFrame  # one row per MTA transaction
+    txn_of_row: pd.Series  # event row -> transaction number
+    notices: int = 0  # Mailman-generated messages seen (not posts)
+
+
+def assign_transactions(events: pd.DataFrame) -> pd.Series:
+    """Transaction number for each MTA event row with a queue ID.
+
+    Short Postfix queue IDs are reused, so a ``removed`` closes the transaction
+    and a later line with the same ID starts a new one (reference postfix-logs.md 4.1).
+    """
+    mta = events[(events["log"] == "maillog") & events["queue_id"].notna() & (events["queue_id"] != "NOQUEUE")]
+    if mta.empty:
+        return pd.Series(dtype="int64")
+    mta = mta.sort_values("ts", kind="stable")
+    keys = [mta["host"].fillna(""), mta["instance"].fillna(""), mta["queue_id"]]
+    ended = (mta["event"] == "removed").astype("int64")
+    seq = ended.groupby(keys).cumsum() - ended
+    frame = pd.DataFrame({"h": keys[0], "i": keys[1], "q": keys[2], "s": seq})
+    return frame.groupby(["h", "i", "q", "s"], sort=False).ngroup().astype("int64")
+
+
+def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.DataFrame:
+    """One row per MTA transaction: host, queue_id, first/last ts, message_id, sender, client, Mailman link."""
+    if txn_of_row.empty:
+        return pd.DataFrame(columns=["txn", "host", "instance", "queue_id", "first_ts", "last_ts", "message_id",
+                                     "sender", "client", "command", "command_list", "bounces_list"])
+    ev = events.loc[txn_of_row.index, ["host", "instance", "queue_id", "ts", "event", "message_id", "sender",
+                                       "client", "text", "recipient", "relay"]].copy()
+    ev["txn"] = txn_of_row
+    g = ev.groupby("txn", sort=True)
+    out = pd.DataFrame({
+        "host": g["host"].first(), "instance": g["instance"].first(), "queue_id": g["queue_id"].first(),
+        "first_ts": g["ts"].min(), "last_ts": g["ts"].max(),
+        "message_id": g["message_id"].first(),
+        "sender": ev[ev["event"].isin(["queued", "pickup"])].groupby("txn")["sender"].first(),
+        "client": g["client"].first(),
+    })
+    # Which deliveries pipe into Mailman, and into which command and list
+    dl = ev[ev["event"] == "delivery"]
+    probe = dl["text"].fillna("") + " " + dl["recipient"].fillna("")
+    cmd = probe.str.extract(_COMMAND)
+    via_pipe = dl["relay"].fillna("").str.contains("mailman", case=False) & cmd["cmd"].isna()
+    local = dl["recipient"].fillna("").str.split("@").str[0].str.lower()
+    cmd.loc[via_pipe, "cmd"] = "post"
+    cmd.loc[via_pipe, "list"] = local[via_pipe]
+    cmd["txn"] = dl["txn"]
+    cmd = cmd.dropna(subset=["cmd"]).groupby("txn").first()
+    out["command"] = cmd["cmd"]
+    out["command_list"] = cmd["list"].str.lower()
+    out["bounces_list"] = out["sender"].fillna("").str.extract(_BOUNCES)["list"].str.lower()
+    out.index.name = "txn"
+    return out.reset_index()
+
+
+def correlate(events: pd.DataFrame) -> Correlation:
+    """Group event rows into one :class:`Lifecycle` per list post."""
+    txn_of_row = assign_transactions(events)
+    txns = summarise_transactions(events, txn_of_row)
+    posts: dict[str, Lifecycle] = {}
+    by_mid: dict[str, list[Lifecycle]] = {}
+    notices = 0
+
+    def get(list_, mid, sender=None, create=True) -> Lifecycle | None:
+        list_ = list_.lower() if isinstance(list_, str) else None
+        cands = by_mid.get(mid, [])
+        for lc in cands:
+            if list_ is None or lc.list is None or lc.list == list_:
+                if lc.list is None and list_ is not None:
+                    lc.list = list_
+                if sender and not lc.sender:
+                    lc.sender = sender
+                return lc
+        if not create:
+            return None
+        key = mid if not cands else f"{mid}#{list_}"
+        lc = Lifecycle(key=key, message_id=mid, list=list_, sender=sender or None)
+        posts[key] = lc
+        by_mid.setdefault(mid, []).append(lc)
+        return lc
+
+    # 1. inbound MTA transactions that pipe a message into `mailman post LIST`
+    inbound = txns[txns["command"] == "post"]
+    txn_rows = txn_of_row.groupby(txn_of_row).groups if not txn_of_row.empty else {}
+    anon: list[Lifecycle] = []  # posts without a usable Message-ID, joined by list + time
+    for t in inbound.itertuples():
+        if real_message_id(t.message_id):
+            lc = get(t.command_list, t.message_id, t.sender)
+        else:
+            lc = _new_anon(posts, t.command_list, t.sender, f"{t.host}:{t.queue_id}")
+            anon.append(lc)
+        lc.inbound.append(t.txn)
+        for r in txn_rows[t.txn]:
+            lc.add("mta_in", int(r))
+
+    # 2. Mailman events, in time order
+    mm = events[events["log"].isin(MAILMAN_LOGS)].sort_values("ts", kind="stable")
+    post_lines: dict[tuple, list] = {}  # (host, pid) -> [(ts, lifecycle)] of `post` lines
+    for row in mm.itertuples():
+        ev, mid, r = row.event, row.message_id, row.Index
+        mid = mid.strip() if isinstance(mid, str) else None
+        lst = row.list if isinstance(row.list, str) else None
+        if mid and MAILMAN_GENERATED.match(mid):
+            notices += row.event == "smtp"
+            continue
+        if ev in ("held", "approved", "auto_discarded", "auto_rejected", "smtp", "post",
+                  "smtp_refused", "smtp_session_failure", "smtp_low_level"):
+            stage = "mailman" if ev in ("held", "approved", "auto_discarded", "auto_rejected") else "handoff"
+            if real_message_id(mid):
+                create = ev not in ("smtp_refused", "smtp_session_failure", "smtp_low_level") or bool(by_mid.get(mid))
+                lc = get(lst, mid, row.sender if isinstance(row.sender, str) else None, create=create)
+                if lc is None:
+                    continue
+            elif ev in ("held", "post", "smtp", "auto_discarded", "auto_rejected") and lst:
+                lc = _join_anon(anon, posts, events, lst, row.sender, row.ts, ev)
+            else:
+                continue
+            lc.add(stage, r)
+        elif ev in ("moderator_discarded", "moderator_rejected"):
+            lc = _join_moderated(posts, events, lst, row.sender, row.ts)
+            if lc is None:
+                lc = _new_anon(posts, lst, row.sender, f"{row.host}:{row.path}:{row.line}")
+            lc.add("mailman", r)
+        elif ev == "smtp_failure":
+            lc = _join_failure(post_lines, row)
+            if lc is not None:
+                lc.add("handoff", r)
+            continue
+        else:
+            continue
+        if ev == "post":
+            post_lines.setdefault((row.host, row.pid), []).append((row.ts, lc))
+
+    # 3. outbound MTA transactions: same Message-ID, sent by LIST-bounces
+    _attach_outbound(posts, by_mid, txns, txn_rows)
+    return Correlation(posts, txns, txn_of_row, notices)
+
+
+def _new_anon(posts: dict, list_, sender, tag: str) -> Lifecycle:
+    key = f"n/a:{list_ or '?'}:{tag}"
+    lc = Lifecycle(key=key, message_id=None, list=list_.lower() if list_ else None,
+                   sender=sender if isinstance(sender, str) else None)
+    posts[key] = lc
+    return lc
+
+
+def _join_anon(anon: list[Lifecycle], posts: dict, events: pd.DataFrame, lst: str, sender, ts,
+               ev: str) -> Lifecycle:
+    """A Message-ID-less Mailman line joins the latest anonymous post of its list (within 30 min)
+    that has no line of that kind yet; otherwise it starts one."""
+    lst = lst.lower()
+    for lc in reversed(anon):
+        if lc.list != lst:
+            continue
+        rows = lc.stages["mailman"] + lc.stages["handoff"] + lc.stages["mta_in"]
+        if any(events.at[r, "event"] == ev for r in rows):
+            continue
+        first = min((events.at[r, "ts"] for r in rows), default=ts)
+        if pd.Timedelta(0) <= ts - first <= pd.Timedelta(minutes=30) or ev != "held":
+            return lc
+    lc = _new_anon(posts, lst, sender, str(ts))
+    anon.append(lc)
+    return lc
+
+
+def _join_moderated(posts: dict, events: pd.DataFrame, lst, sender, ts) -> Lifecycle | None:
+    """A moderator's Refused/Discarded note carries no Message-ID: match list + sender to an open hold."""
+    if not lst:
+        return None
+    sender = sender.lower() if isinstance(sender, str) else None
+    best = None
+    for lc in posts.values():
+        if lc.list != lst.lower():
+            continue
+        held = [r for r in lc.stages["mailman"] if events.at[r, "event"] == "held" and events.at[r, "ts"] <= ts]
+        if not held:
+            continue
+        done = [r for r in lc.stages["mailman"] if events.at[r, "event"] in
+                ("approved", "moderator_discarded", "moderator_rejected")]
+        if done:
+            continue
+        held_sender = events.at[held[-1], "sender"]
+        if sender and isinstance(held_sender, str) and held_sender.lower() != sender:
+            continue
+        t = events.at[held[-1], "ts"]
+        if best is None or t > best[0]:
+            best = (t, lc)
+    return best[1] if best else None
+
+
+def _join_failure(post_lines: dict, row) -> Lifecycle | None:
+    """``delivery to R failed`` lines follow their ``post ... N failures`` line (same host, pid, second)."""
+    for ts, lc in reversed(post_lines.get((row.host, row.pid), [])):
+        if abs((ts - row.ts).total_seconds()) <= 2:
+            return lc
+    return None
+
+
+def _attach_outbound(posts: dict, by_mid: dict, txns: pd.DataFrame, txn_rows: dict) -> None:
+    out = txns[txns["command"].isna() & txns["message_id"].notna()]
+    inbound_ids = {t for lc in posts.values() for t in lc.inbound}
+    for t in out.itertuples():
+        if t.txn in inbound_ids:
+            continue
+        for lc in by_mid.get(t.message_id, ()):
+            if isinstance(t.bounces_list, str) and lc.list and t.bounces_list != lc.list:
+                continue
+            if not isinstance(t.bounces_list, str) and not _is_local_client(t.client):
+                continue  # the same Message-ID arriving from outside again is not our hand-off
+            lc.outbound.append(t.txn)
+            for r in txn_rows[t.txn]:
+                lc.add("mta_out", int(r))
+            break
+
+
+def _is_local_client(client) -> bool:
+    return isinstance(client, str) and ("127.0.0.1" in client or "[::1]" in client)

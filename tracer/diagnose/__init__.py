@@ -1,0 +1,119 @@
+"""Lifecycles -> states and findings.
+
+Each post gets one state (``delivered``, ``partial``, ``held``, ``discarded``,
+``rejected``, ``stalled``, ``failed``, ``in_flight``), where it stopped, and the
+findings of the rule table in :mod:`tracer.diagnose.rules`. Each post is judged
+by its own evidence: an approval on a web host that *is* followed by ``smtp``
+and ``post`` lines on the back-end is delivered, whatever happened to others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..correlate import Correlation, Lifecycle
+from .facts import PostFacts, final_deliveries, post_facts
+from .rules import FIXES, POST_RULES, Context, Finding, unexplained_finding
+from .runners import incoming_runner_evidence, mailman_hosts, runner_table
+
+STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight")
+#: states that make ``mmtrace`` exit 1
+PROBLEM_STATES = frozenset({"stalled", "failed", "partial"})
+
+
+@dataclass
+class Diagnosis:
+    """Per-post facts and findings, host findings and the runner table."""
+
+    facts: dict[str, PostFacts]
+    host_findings: list[Finding]
+    runners: pd.DataFrame
+    context: Context
+
+
+def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_ts=str) -> Diagnosis:
+    """Judge every lifecycle in ``corr`` (sets ``state``, ``stopped_at`` and ``findings`` on it)."""
+    end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
+    ctx = Context(events, end, grace, runner_table(events), incoming_runner_evidence(events),
+                  mailman_hosts(events), fmt_ts)
+    finals = final_deliveries(events, corr.lifecycles)
+    by_post = dict(tuple(finals.groupby("post", sort=False))) if len(finals) else {}
+    facts = {}
+    for key, lc in corr.lifecycles.items():
+        f = post_facts(lc, events, by_post.get(key))
+        lc.state, stage = judge(f, ctx)
+        lc.findings = [x for rule in POST_RULES if (x := rule(f, ctx)) is not None]
+        for x in lc.findings:
+            x.post = key
+        if lc.state == "stalled" and not lc.findings:
+            lc.findings.append(unexplained_finding(f, ctx, stage))
+            lc.findings[-1].post = key
+        lc.stopped_at = None if lc.state == "delivered" or f.last_row is None else {
+            "stage": stage, "host": events.at[f.last_row, "host"], "ts": events.at[f.last_row, "ts"]}
+        facts[key] = f
+    return Diagnosis(facts, host_findings(facts, ctx), ctx.runners, ctx)
+
+
+def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
+    """(state, the last stage reached) from the milestones; the order of checks is the precedence."""
+    e = ctx.events
+    stage = _last_stage(f)
+    if f.decision_row is not None:
+        kind = e.at[f.decision_row, "event"]
+        return ("discarded" if kind.endswith("discarded") else "rejected"), stage
+    recent = f.last_row is not None and ctx.end - e.at[f.last_row, "ts"] <= ctx.grace
+    if f.handed_off:
+        if f.recipients and f.final is not None:
+            if f.deferred == 0 and f.bounced == 0:
+                return "delivered", stage
+            if f.delivered == 0 and f.deferred == 0:
+                return "failed", stage
+            return ("in_flight" if recent and f.deferred else "partial"), stage
+        last_post = [r for r in f.post_rows]
+        if last_post and e.at[last_post[-1], "status"] == "failures":
+            return ("in_flight" if recent else "failed"), stage
+        return "delivered", stage
+    if f.approved_row is not None:
+        return ("in_flight" if recent else "stalled"), stage
+    if f.held_row is not None:
+        return "held", stage
+    if f.to_mailman_row is not None and f.to_mailman_status in ("bounced", "expired"):
+        return "failed", stage
+    return ("in_flight" if recent else "stalled"), stage
+
+
+def _last_stage(f: PostFacts) -> str:
+    if f.final is not None and len(f.final):
+        return "mta_out"
+    if f.handed_off:
+        return "handoff"
+    if f.decision_row is not None:
+        return "moderation"
+    if f.approved_row is not None:
+        return "approved"
+    if f.held_row is not None:
+        return "held"
+    if f.to_mailman_row is not None:
+        return "to_mailman" if f.to_mailman_status == "sent" else "mta_in"
+    return "mta_in"
+
+
+def host_findings(facts: dict[str, PostFacts], ctx: Context) -> list[Finding]:
+    """Host-level view: a host whose approvals strand posts and that never ran an IncomingRunner."""
+    out: list[Finding] = []
+    stranded: dict[str, list[PostFacts]] = {}
+    for f in facts.values():
+        if any(x.code == "approved-on-host-without-runner" for x in f.lc.findings):
+            stranded.setdefault(ctx.events.at[f.approved_row, "host"], []).append(f)
+    for host, fs in sorted(stranded.items()):
+        logs = ", ".join(sorted(ctx.mailman_logs.get(host, ()))) or "none"
+        text = (f"{host} has Mailman activity (logs: {logs}) but no qrunner ever ran there, and "
+                f"{len(fs)} post(s) approved there stalled.")
+        out.append(Finding("no-runners", host, f"{text} Fix: {FIXES['no-runners']}.",
+                           [ctx.src(f.approved_row) for f in fs]))
+    return out
+
+
+__all__ = ["Diagnosis", "Finding", "PROBLEM_STATES", "STATES", "diagnose", "judge"]

@@ -1,0 +1,102 @@
+"""Per-post facts: the milestones of a lifecycle, read off its event rows.
+
+Rules and states work on these plain values, never on raw rows, so each rule
+stays a few lines long and testable on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..correlate import Lifecycle
+
+MODERATION = ("moderator_discarded", "moderator_rejected", "auto_discarded", "auto_rejected")
+
+
+@dataclass
+class PostFacts:
+    """Milestones of one post; ``*_row`` are event rows, ``None`` when it never happened."""
+
+    lc: Lifecycle
+    hosts: list[str]
+    received_row: int | None = None  # first inbound MTA event
+    to_mailman_row: int | None = None  # delivery into `mailman post LIST`
+    to_mailman_status: str | None = None
+    held_row: int | None = None
+    approved_row: int | None = None
+    decision_row: int | None = None  # discard / reject by a moderator or a handler
+    smtp_rows: list[int] = field(default_factory=list)
+    post_rows: list[int] = field(default_factory=list)
+    failure_rows: list[int] = field(default_factory=list)
+    last_row: int | None = None
+    recipients: int = 0
+    delivered: int = 0
+    deferred: int = 0
+    bounced: int = 0
+    first_delivery_at: pd.Timestamp | None = None
+    last_delivery_at: pd.Timestamp | None = None
+    final: pd.DataFrame | None = None  # recipient -> last delivery row
+
+    @property
+    def handed_off(self) -> bool:
+        return bool(self.smtp_rows or self.post_rows)
+
+
+def post_facts(lc: Lifecycle, events: pd.DataFrame, finals: pd.DataFrame | None) -> PostFacts:
+    """Read the milestones of ``lc`` from ``events``; ``finals`` holds its per-recipient last deliveries."""
+    rows = lc.rows
+    ev = events.loc[rows, ["ts", "host", "event", "status", "text"]].sort_values("ts", kind="stable")
+    f = PostFacts(lc, hosts=sorted(ev["host"].dropna().unique().tolist()))
+    if rows:
+        f.last_row = int(ev.index[-1])
+    mta_in = sorted(lc.stages["mta_in"], key=lambda r: events.at[r, "ts"])
+    if mta_in:
+        f.received_row = mta_in[0]
+        into = [r for r in mta_in if events.at[r, "event"] == "delivery"]
+        if into:
+            f.to_mailman_row = into[-1]
+            f.to_mailman_status = events.at[into[-1], "status"]
+    for r in sorted(lc.stages["mailman"], key=lambda r: events.at[r, "ts"]):
+        e = events.at[r, "event"]
+        if e == "held" and f.held_row is None:
+            f.held_row = r
+        elif e == "approved":
+            f.approved_row = r
+        elif e in MODERATION:
+            f.decision_row = r
+    for r in sorted(lc.stages["handoff"], key=lambda r: events.at[r, "ts"]):
+        e = events.at[r, "event"]
+        if e == "smtp":
+            f.smtp_rows.append(r)
+        elif e == "post":
+            f.post_rows.append(r)
+        else:
+            f.failure_rows.append(r)
+    if finals is not None and len(finals):
+        f.final = finals
+        st = finals["status"]
+        f.recipients = len(finals)
+        f.delivered = int((st == "sent").sum())
+        f.deferred = int(st.isin(["deferred", "SOFTBOUNCE"]).sum())
+        f.bounced = int(st.isin(["bounced", "expired"]).sum())
+        sent = finals[st == "sent"]["ts"]
+        if len(sent):
+            f.first_delivery_at, f.last_delivery_at = sent.min(), sent.max()
+    elif f.smtp_rows:
+        f.recipients = int(pd.to_numeric(events.loc[f.smtp_rows[:1], "nrcpt"]).fillna(0).iloc[0])
+    return f
+
+
+def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> pd.DataFrame:
+    """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once."""
+    pairs = [(k, r) for k, lc in lifecycles.items() for r in lc.stages["mta_out"]]
+    if not pairs:
+        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "row"])
+    keys, rows = zip(*pairs)
+    sub = events.loc[list(rows), ["event", "recipient", "status", "ts"]].copy()
+    sub["post"] = keys
+    sub["row"] = list(rows)
+    sub = sub[sub["event"] == "delivery"].sort_values(["ts", "row"], kind="stable")
+    return sub.groupby(["post", "recipient"], sort=False).tail(1).drop(columns="event")

@@ -1,0 +1,131 @@
+"""Plain-text reports for a terminal. Log content is attacker-controlled: control
+characters are stripped before anything reaches the screen."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import TYPE_CHECKING
+
+from ..diagnose import STATES
+
+if TYPE_CHECKING:
+    from ..tables import LifecycleView
+    from ..trace import Trace
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value) -> str:
+    """Text with terminal control characters (ESC sequences, bidi overrides) replaced by '?'."""
+    return _CONTROL.sub("?", "" if value is None else str(value))
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    cells = [[safe(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join(["  " + line(headers)] + ["  " + line(r) for r in cells])
+
+
+def _finding_block(x, indent: str = "    ") -> str:
+    body = textwrap.fill(safe(x.detail), width=100, initial_indent=indent, subsequent_indent=indent)
+    ev = "".join(f"\n{indent}  evidence: {safe(e)}" for e in x.evidence)
+    return f"{indent[:-2]}- {x.code} (host {safe(x.host)})\n{body}{ev}"
+
+
+def postmortem_text(trace: "Trace") -> str:
+    """Totals by state, list and host; every post not delivered with its findings; runners; host findings."""
+    out = []
+    ln = trace.lines
+    hosts = sorted(trace.files["host"].unique()) if len(trace.files) else []
+    out.append(f"mmtrace postmortem: {len(hosts)} host(s), {len(trace.files)} file(s), {ln['total']} lines "
+               f"({ln['parsed']} parsed, {ln['ignored']} ignored, {ln['unparsed']} unparsed)")
+    if len(trace.events):
+        out.append(f"window: {trace.format_ts(trace.events['ts'].min())} .. {trace.format_ts(trace.events['ts'].max())}")
+    for p in trace.problems:
+        out.append(f"note: {safe(p)}")
+    posts = trace.posts
+    out.append("")
+    out.append(f"{len(posts)} list post(s) by state")
+    counts = posts["state"].value_counts()
+    out.append(_table([[s, int(counts.get(s, 0))] for s in STATES if counts.get(s, 0)], ["state", "posts"]))
+    if len(posts):
+        for col, title in (("list", "by list"), ("hosts", "by host")):
+            frame = posts.assign(hosts=posts["hosts"].str.split(",")).explode("hosts") if col == "hosts" else posts
+            pivot = frame.groupby([col, "state"]).size().unstack(fill_value=0)
+            cols = [s for s in STATES if s in pivot.columns]
+            out.append("")
+            out.append(f"posts {title}")
+            out.append(_table([[idx] + [int(pivot.at[idx, s]) for s in cols] for idx in pivot.index], [col] + cols))
+    runners = trace.hosts
+    out.append("")
+    out.append("qrunners (from each host's qrunner log)")
+    if len(runners):
+        out.append(_table([[r.host, r.runner, r.slices, trace.format_ts(r.first_seen), trace.format_ts(r.last_seen),
+                            r.starts, r.exits, r.restarts, r.state] for r in runners.itertuples()],
+                          ["host", "runner", "slices", "first seen", "last seen", "starts", "exits", "restarts",
+                           "state"]))
+    else:
+        out.append("  no qrunner log lines on any host")
+    for h in hosts:
+        if runners.empty or h not in set(runners["host"]):
+            out.append(f"  {h}: no qrunner activity logged")
+    hf = trace.diagnosis.host_findings
+    if hf:
+        out.append("")
+        out.append("host findings")
+        out += [_finding_block(x) for x in hf]
+    bad = posts[posts["state"] != "delivered"]
+    if len(bad):
+        out.append("")
+        out.append("posts not delivered")
+        for p in bad.itertuples():
+            lc = trace.lifecycles[p.key]
+            where = ""
+            if lc.stopped_at:
+                where = (f" stopped at {lc.stopped_at['stage']} on {safe(lc.stopped_at['host'])} "
+                         f"{trace.format_ts(lc.stopped_at['ts'])}")
+            out.append(f"  {p.state.upper():9} {safe(p.message_id or p.key)}  list {safe(p.list)}  "
+                       f"from {safe(p.sender)}{where}")
+            out += [_finding_block(x, "      ") for x in lc.findings]
+    return "\n".join(out) + "\n"
+
+
+def message_text(trace: "Trace", view: "LifecycleView") -> str:
+    """Timeline across hosts, the state and the verdict for one post."""
+    lc = view.lifecycle
+    f = trace.diagnosis.facts[lc.key]
+    out = [f"message {safe(lc.message_id or lc.key)}", f"list    {safe(lc.list)}", f"sender  {safe(lc.sender)}",
+           f"hosts   {', '.join(f.hosts)}", ""]
+    tl = view.timeline
+    out.append(_table([[trace.format_ts(r.ts), r.host, r.log, r.event, safe(r.detail)[:110]]
+                       for r in tl.itertuples()], ["time", "host", "log", "event", "detail"]))
+    out.append("")
+    out.append(f"state: {lc.state}" + (f" ({f.delivered}/{f.recipients} recipients delivered)" if f.recipients else ""))
+    if lc.stopped_at:
+        out.append(f"stopped at: {lc.stopped_at['stage']} on {safe(lc.stopped_at['host'])} "
+                   f"at {trace.format_ts(lc.stopped_at['ts'])}")
+    if lc.findings:
+        out.append("verdict:")
+        out += [_finding_block(x) for x in lc.findings]
+    return "\n".join(out) + "\n"
+
+
+def unparsed_text(trace: "Trace") -> str:
+    """Unparsed lines (as many as were kept) with the registry pattern that came closest."""
+    from ..formats import default_registry
+    from ..formats.envelope import parse_envelope
+
+    reg = default_registry()
+    out = [f"unparsed lines: {trace.lines['unparsed']} (showing {len(trace.unparsed)})"]
+    for r in trace.unparsed.itertuples():
+        m = re.match(r"no (\S+) pattern", r.reason)
+        near = ""
+        if m:
+            env = parse_envelope(r.text)
+            text = env.message if env is not None and "/" in m.group(1) or m.group(1) in ("sendmail", "exim") and env else r.text
+            name = reg.nearest(m.group(1), text)
+            near = f"; nearest pattern {name}" if name else ""
+        out.append(f"  {safe(r.host)}:{safe(r.path)}:{r.line}: {safe(r.reason)}{near}\n      {safe(r.text)[:200]}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,198 @@
+"""Input files: discovery, host attribution, rotation order, decompression.
+
+A site is a directory whose top-level subdirectories are hosts
+(``site/lists-be/var/log/maillog``); ``--host NAME=PATH`` assigns a file or
+directory explicitly. Files are recognised by name (with rotation suffixes
+stripped) and otherwise by their first lines. Reading never raises on bad
+bytes: a corrupt archive ends that file with a warning, and the rest runs.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from .errors import InputError, UsageError
+
+MAILLOG_NAMES = frozenset({"maillog", "mail.log", "mail", "syslog", "mail.info", "mainlog", "messages"})
+MAILMAN_LOGS = ("vette", "post", "smtp", "smtp-failure", "error", "qrunner", "locks", "bounce", "subscribe")
+#: Mailman logs mmtrace recognises but has no use for: read nothing from them
+SKIPPED_NAMES = frozenset({"mischief", "security", "fromusenet", "config", "digest", "debug",
+                           "access_log", "error_log", "ssl_access_log", "ssl_error_log", "cron", "secure"})
+
+_COMPRESSED = re.compile(r"\.(gz|bz2|xz)$")
+# logrotate suffixes: maillog.1, maillog-20130822, mail.log.2013-08-22, postfix logrotate 20130822-101500
+_ROTATION = re.compile(r"(?:[.-](\d{8}(?:-\d{6})?)|\.(\d{4}-\d{2}-\d{2})|\.(\d{1,3}))$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file attributed to a host; ``log`` is None when the content must tell."""
+
+    host: str
+    path: str  # as given (or "-")
+    log: str | None
+    order: tuple = ()  # sort key: older rotations first
+
+    @property
+    def display(self) -> str:
+        return f"{self.host}:{self.path}"
+
+
+def log_name(path: str) -> tuple[str | None, tuple]:
+    """(log kind from the file name, rotation sort key); kind None = decide by content.
+
+    >>> log_name("/var/log/mailman/smtp-failure.2.gz")
+    ('smtp-failure', (0, -2))
+    >>> log_name("maillog-20130822")[0]
+    'maillog'
+    """
+    base = os.path.basename(path)
+    base = _COMPRESSED.sub("", base)
+    key: tuple = (1, 0)  # the live file sorts last (newest)
+    m = _ROTATION.search(base)
+    if m and base[: m.start()]:
+        stem = base[: m.start()]
+        if _known(stem):
+            if m.group(3):
+                key = (0, -int(m.group(3)))
+            else:
+                key = (0, int(re.sub(r"\D", "", m.group(1) or m.group(2))[:8]))
+            base = stem
+    if base in MAILLOG_NAMES:
+        return "maillog", key
+    if base in MAILMAN_LOGS:
+        return base, key
+    if base in SKIPPED_NAMES:
+        return "skip", key
+    return None, key
+
+
+def _known(stem: str) -> bool:
+    return stem in MAILLOG_NAMES or stem in MAILMAN_LOGS or stem in SKIPPED_NAMES
+
+
+def parse_host_option(spec: str) -> tuple[str, str]:
+    """``NAME=PATH`` from ``--host``."""
+    name, sep, path = spec.partition("=")
+    if not sep or not name or not path:
+        raise UsageError(f"--host expects NAME=PATH, got {spec!r}")
+    return name, path
+
+
+def discover(paths: list[str], hosts: list[str] | None = None) -> tuple[list[Source], list[str]]:
+    """All input files, attributed to hosts, each host's rotations oldest first.
+
+    Returns the sources and warnings (hosts or directories without logs). A path
+    that does not exist raises :class:`InputError`.
+    """
+    found: list[Source] = []
+    warnings: list[str] = []
+    for spec in hosts or []:
+        name, path = parse_host_option(spec)
+        found += _walk_host(name, Path(path), warnings, explicit=True)
+    for p in paths:
+        if p == "-":
+            found.append(Source("stdin", "-", None))
+            continue
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"{p}: no such file or directory")
+        if path.is_file():
+            kind, key = log_name(p)
+            if kind != "skip":
+                found.append(Source(_host_of_file(path), p, kind, key))
+            continue
+        subdirs = sorted(d for d in path.iterdir() if d.is_dir() and not d.name.startswith("."))
+        top_files = sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+        if subdirs and not any(log_name(str(f))[0] for f in top_files):
+            for d in subdirs:
+                found += _walk_host(d.name, d, warnings)
+        else:
+            found += _walk_host(path.resolve().name, path, warnings)
+    found.sort(key=lambda s: (s.host, s.log or "", s.order, s.path))
+    return found, warnings
+
+
+def _host_of_file(path: Path) -> str:
+    """A file given alone belongs to the host named by its syslog lines; 'local' until then."""
+    return "local"
+
+
+def _walk_host(host: str, root: Path, warnings: list[str], explicit: bool = False) -> list[Source]:
+    if root.is_file():
+        kind, key = log_name(str(root))
+        return [] if kind == "skip" else [Source(host, str(root), kind, key)]
+    if not root.exists():
+        raise InputError(f"--host {host}={root}: no such file or directory")
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            if fn.startswith(".") or fn.endswith((".md", ".json", ".py", ".pck", ".txt")):
+                continue
+            full = os.path.join(dirpath, fn)
+            kind, key = log_name(full)
+            if kind == "skip":
+                continue
+            out.append(Source(host, full, kind, key))
+    if not out:
+        warnings.append(f"host {host}: no log files under {root}; posts passing through it are "
+                        f"reported as unknown there, not lost")
+    return out
+
+
+def open_bytes(path: str) -> BinaryIO:
+    """Open a possibly compressed file by its magic bytes (not its name)."""
+    if path == "-":
+        return sys.stdin.buffer
+    f = open(path, "rb")
+    head = f.peek(6)[:6] if hasattr(f, "peek") else b""
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=f)  # type: ignore[return-value]
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(f)  # type: ignore[return-value]
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(f)  # type: ignore[return-value]
+    if path.endswith((".gz", ".bz2", ".xz")):
+        f.close()
+        raise InputError(f"{path} is not a {path.rsplit('.', 1)[1]} file (first bytes {head[:5]!r}); "
+                         f"rename it or pass it uncompressed")
+    return f  # type: ignore[return-value]
+
+
+def read_lines(path: str, problems: list[str]) -> Iterator[str]:
+    """Decoded lines without line ends; a damaged archive stops with a note in ``problems``.
+
+    Mailman writes UTF-8 and Latin-1 bytes into one file, so each line is decoded
+    as UTF-8 and falls back to Latin-1 (which never fails).
+    """
+    try:
+        fh = open_bytes(path)
+    except InputError as exc:
+        problems.append(str(exc))
+        return
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return
+    try:
+        for raw in fh:
+            raw = raw.rstrip(b"\r\n")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield raw.decode("latin-1")
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        problems.append(f"{path}: archive is damaged or truncated ({exc}); "
+                        f"lines before the damage were read")
+    finally:
+        if path != "-":
+            fh.close()

@@ -1,0 +1,229 @@
+"""``load()`` and :class:`Trace`: the library entry point the CLI and notebooks share.
+
+    >>> import tracer
+    >>> t = tracer.load(["sample_logs/"])          # doctest: +SKIP
+    >>> t.posts.groupby("state").size()            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable
+
+import pandas as pd
+
+from . import timestamps
+from .correlate import Correlation, Lifecycle, correlate
+from .diagnose import Diagnosis, diagnose
+from .errors import StrictError, UsageError
+from .formats.registry import Registry
+from .parse import FileResult, iter_parse
+from .schema import cast_events, empty_events
+from .sources import discover
+
+log = logging.getLogger(__name__)
+
+
+def parse_tz_options(specs: Iterable[str] | None) -> tuple[str | None, dict[str, str]]:
+    """``--tz Area/City`` (all hosts) and ``--tz HOST=Area/City`` -> (default zone, per-host zones)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    default, per_host = None, {}
+    for spec in specs or []:
+        host, sep, zone = spec.partition("=")
+        if not sep:
+            host, zone = "", spec
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"--tz {spec}: unknown time zone {zone!r}; use an IANA name like Europe/Berlin")
+        if host:
+            per_host[host] = zone
+        else:
+            default = zone
+    return default, per_host
+
+
+@dataclass
+class Trace:
+    """Everything mmtrace read and concluded; tables are pandas DataFrames.
+
+    ``events`` one row per parsed log entry; ``files`` line accounting per file;
+    ``unparsed`` the lines nobody recognised; ``posts``, ``deliveries``,
+    ``findings`` and ``hosts`` are computed on first use.
+    """
+
+    events: pd.DataFrame
+    files: pd.DataFrame
+    unparsed: pd.DataFrame
+    problems: list[str] = field(default_factory=list)
+    grace: pd.Timedelta = pd.Timedelta(minutes=15)
+    display_tz: str | None = None
+
+    # ---- stages, computed once -------------------------------------------------
+    @cached_property
+    def correlation(self) -> Correlation:
+        return correlate(self.events)
+
+    @cached_property
+    def diagnosis(self) -> Diagnosis:
+        return diagnose(self.events, self.correlation, self.grace, self.format_ts)
+
+    @property
+    def lifecycles(self) -> dict[str, Lifecycle]:
+        self.diagnosis  # noqa: B018 - states are set by diagnose
+        return self.correlation.lifecycles
+
+    def format_ts(self, ts) -> str | None:
+        return timestamps.format_ts(ts, self.display_tz)
+
+    # ---- the tables notebooks use ------------------------------------------------
+    @cached_property
+    def lines(self) -> dict[str, int]:
+        """Totals of the line accounting: total = parsed + ignored + unparsed."""
+        f = self.files
+        return {k: int(f[k].sum()) if len(f) else 0 for k in ("total", "parsed", "ignored", "unparsed")}
+
+    @cached_property
+    def posts(self) -> pd.DataFrame:
+        from .tables import posts_table
+
+        return posts_table(self)
+
+    @cached_property
+    def deliveries(self) -> pd.DataFrame:
+        from .tables import deliveries_table
+
+        return deliveries_table(self)
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        from .tables import findings_table
+
+        return findings_table(self)
+
+    @cached_property
+    def hosts(self) -> pd.DataFrame:
+        """The runner table: host × runner × slices × first/last seen × exits/restarts × state."""
+        return self.diagnosis.runners
+
+    def lifecycle(self, ident: str) -> "LifecycleView":
+        """The post whose Message-ID (with or without <>) or MTA queue ID is ``ident``."""
+        from .tables import find_lifecycle
+
+        return find_lifecycle(self, ident)
+
+
+def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, until=None,
+         year: int | None = None, tz: Iterable[str] | None = None, grace: str | pd.Timedelta = "15min",
+         registry: Registry | None = None, strict: bool = False, progress: bool | None = None) -> Trace:
+    """Read logs from files, directories (``ROOT/<host>/...``) and ``--host NAME=PATH`` specs.
+
+    >>> t = load(["sample_logs/"], since="2013-08-22")   # doctest: +SKIP
+    """
+    sources, problems = discover(list(paths), list(hosts or []))
+    default_tz, host_tz = parse_tz_options(tz)
+    results: list[FileResult] = []
+    bar = _progress(sources, progress)
+    for res in iter_parse(sources, registry):
+        results.append(res)
+        problems += res.problems
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    events = _events(results, year, default_tz, host_tz)
+    if since is not None:
+        events = events[events["ts"] >= _utc(since, default_tz)]
+    if until is not None:
+        events = events[events["ts"] < _utc(until, default_tz)]
+    events = events.reset_index(drop=True)
+    files = pd.DataFrame([{"host": r.source.host, "path": r.source.path, "log": r.log, "total": r.total,
+                           "parsed": r.parsed, "ignored": r.ignored, "unparsed": r.unparsed} for r in results],
+                         columns=["host", "path", "log", "total", "parsed", "ignored", "unparsed"])
+    unparsed = pd.DataFrame([{"host": r.source.host, "path": r.source.path, "line": n, "reason": why, "text": txt}
+                             for r in results for n, why, txt in r.unparsed_lines],
+                            columns=["host", "path", "line", "reason", "text"])
+    if strict and len(files) and files["unparsed"].sum():
+        first = unparsed.iloc[0] if len(unparsed) else None
+        where = f"; first at {first.host}:{first.path}:{first.line} ({first.reason})" if first is not None else ""
+        raise StrictError(f"--strict: {int(files['unparsed'].sum())} unparsed line(s){where}")
+    return Trace(events, files, unparsed, problems, pd.Timedelta(grace), default_tz)
+
+
+def _utc(value, tz: str | None) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(tz or timestamps.local_zone_name())
+    return ts.tz_convert("UTC")
+
+
+def _progress(sources, progress: bool | None):
+    """A tqdm bar over files when stderr is a terminal and the input is large."""
+    if progress is None:
+        progress = sys.stderr.isatty() and len(sources) > 0
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=len(sources), unit="file", desc="reading", file=sys.stderr, leave=False)
+
+
+def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFrame:
+    """Concatenate per-file frames, resolve timestamps per file, attribute loghost lines, cast dtypes."""
+    hints = _year_hints(results)
+    frames = []
+    for res in results:
+        fr = res.frame
+        if fr.empty:
+            continue
+        fr = fr.copy()
+        host = res.source.host
+        if "syslog_host" in fr and res.log == "maillog":
+            names = fr["syslog_host"].dropna().map(_short_host)
+            if names.nunique() > 1 or host in ("local", "stdin"):
+                fr["host"] = fr["syslog_host"].map(_short_host).fillna(host)
+            else:
+                fr["host"] = host
+        else:
+            fr["host"] = host
+        fr["log"] = res.log
+        zone_of = lambda h: host_tz.get(h, default_tz)  # noqa: E731
+        parts = []
+        for h, part in fr.groupby("host", sort=False):
+            part = part.copy()
+            part["ts"] = timestamps.resolve(part["ts_text"].tolist(), part["ts_kind"].tolist(), zone_of(h),
+                                            year=year, year_hint=hints.get(h, res.mtime_year)).values
+            parts.append(part)
+        frames.append(pd.concat(parts) if len(parts) > 1 else parts[0])
+    if not frames:
+        return empty_events()
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop(columns=[c for c in ("ts_text", "ts_kind") if c in df])
+    if "list" in df:
+        df["list"] = df["list"].str.lower()
+    return cast_events(df)
+
+
+def _short_host(name) -> str | None:
+    if not isinstance(name, str) or not name or name == "-":
+        return None
+    if name.replace(".", "").isdigit() or ":" in name:
+        return name
+    return name.split(".", 1)[0]
+
+
+def _year_hints(results: list[FileResult]) -> dict[str, int]:
+    """host -> the latest year its Mailman logs carry (yearless syslog lines borrow it)."""
+    hints: dict[str, int] = {}
+    for r in results:
+        if r.log != "maillog" and not r.frame.empty and "ts_text" in r.frame:
+            years = pd.to_numeric(r.frame["ts_text"].str[-4:], errors="coerce").dropna()
+            if len(years):
+                hints[r.source.host] = max(hints.get(r.source.host, 0), int(years.max()))
+    return hints
