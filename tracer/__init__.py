@@ -8,16 +8,35 @@ The pipeline follows the data: read files (:mod:`tracer.sources`) -> parse lines
     >>> import tracer
     >>> t = tracer.load(["sample_logs/"])                 # doctest: +SKIP
     >>> t.posts[t.posts.state == "stalled"]               # doctest: +SKIP
+
+Names are imported on first use, so ``import tracer.formats`` stays cheap.
 """
 
-from .correlate import Lifecycle, correlate
-from .diagnose import Finding, diagnose
-from .errors import InputError, StrictError, TracerError, UsageError
-from .tables import LifecycleView
-from .trace import Trace, load
+from importlib import import_module
 
-__all__ = sorted([
-    "Finding", "InputError", "Lifecycle", "LifecycleView", "StrictError", "Trace", "TracerError", "UsageError",
-    "correlate", "diagnose", "load",
-])
+_WHERE = {
+    "Finding": "diagnose.rules",
+    "InputError": "errors",
+    "Lifecycle": "correlate",
+    "LifecycleView": "tables",
+    "StrictError": "errors",
+    "Trace": "trace",
+    "TracerError": "errors",
+    "UsageError": "errors",
+    "correlate": "correlate",
+    "diagnose": "diagnose",
+    "load": "trace",
+}
+
+__all__ = sorted(_WHERE)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'tracer' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
