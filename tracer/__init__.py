@@ -23,8 +23,6 @@ _WHERE = {
     "Trace": "trace",
     "TracerError": "errors",
     "UsageError": "errors",
-    "correlate": "correlate",
-    "diagnose": "diagnose",
     "load": "trace",
 }
 
