@@ -29,6 +29,7 @@ MAILMAN_GENERATED = re.compile(r"^<mailman\.\d+\.\d+\.\d+\.[^@>]+@[^>]*>$")
 # "delivered to command: /usr/lib/mailman/mail/mailman post physics-l" (Postfix local),
 # "|/usr/lib/mailman/mail/mailman post physics-l" (Sendmail prog mailer recipient)
 _COMMAND = re.compile(r"""mailman["']?\s+(?P<cmd>post|admin|bounces|confirm|join|leave|owner|request|subscribe|unsubscribe)\s+["']?(?P<list>[^\s"')]+)""")
+_UNKNOWN_USER = re.compile(r'unknown user: "(?P<list>[^"@]+)')
 _BOUNCES = re.compile(r"^(?P<list>[^@+\s]+)-bounces(?:\+[^@]*)?@", re.I)
 _NO_ID = frozenset({"", "n/a", "<>", "None"})
 MAILMAN_LOGS = frozenset({"vette", "post", "smtp", "smtp-failure", "error", "qrunner", "locks", "bounce", "subscribe"})
@@ -147,6 +148,11 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     local = dl["recipient"].fillna("").str.split("@").str[0].str.lower()
     cmd.loc[via_pipe, "cmd"] = "post"
     cmd.loc[via_pipe, "list"] = local[via_pipe]
+    # local(8) `unknown user: "LIST"`: the alias is missing; a post if Mailman knows LIST
+    unknown = dl["text"].fillna("").str.extract(_UNKNOWN_USER)["list"]
+    miss = cmd["cmd"].isna() & unknown.notna()
+    cmd.loc[miss, "cmd"] = "unknown"
+    cmd.loc[miss, "list"] = unknown[miss]
     cmd["txn"] = dl["txn"]
     cmd = cmd.dropna(subset=["cmd"]).groupby("txn").first()
     out["command"] = cmd["cmd"]
@@ -183,7 +189,10 @@ def correlate(events: pd.DataFrame) -> Correlation:
         return lc
 
     # 1. inbound MTA transactions that pipe a message into `mailman post LIST`
-    inbound = txns[txns["command"] == "post"]
+    known = set(events.loc[events["log"] != "maillog", "list"].dropna().str.lower()) | \
+        set(txns.loc[txns["command"].notna() & (txns["command"] != "unknown"), "command_list"].dropna()) | \
+        set(txns["bounces_list"].dropna())
+    inbound = txns[(txns["command"] == "post") | ((txns["command"] == "unknown") & txns["command_list"].isin(known))]
     txn_rows = txn_of_row.groupby(txn_of_row).groups if not txn_of_row.empty else {}
     anon: list[Lifecycle] = []  # posts without a usable Message-ID, joined by list + time
     for t in inbound.itertuples():

@@ -16,6 +16,9 @@ import pandas as pd
 from ..correlate import Correlation, Lifecycle
 from .facts import PostFacts, final_deliveries, post_facts
 from .rules import FIXES, POST_RULES, Context, Finding, unexplained_finding
+from .downtime import downtimes
+from .evidence import by_event, lock_breaks, shunts
+from .faults import FAULT_FIXES, FAULT_RULES
 from .runners import incoming_runner_evidence, mailman_hosts, runner_table
 
 STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight")
@@ -37,14 +40,15 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     """Judge every lifecycle in ``corr`` (sets ``state``, ``stopped_at`` and ``findings`` on it)."""
     end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
     ctx = Context(events, end, grace, runner_table(events), incoming_runner_evidence(events),
-                  mailman_hosts(events), fmt_ts)
+                  mailman_hosts(events), fmt_ts, downtimes(events), by_event(events), shunts(events),
+                  lock_breaks(events))
     finals = final_deliveries(events, corr.lifecycles)
     by_post = dict(tuple(finals.groupby("post", sort=False))) if len(finals) else {}
     facts = {}
     for key, lc in corr.lifecycles.items():
         f = post_facts(lc, events, by_post.get(key))
         lc.state, stage = judge(f, ctx)
-        lc.findings = [x for rule in POST_RULES if (x := rule(f, ctx)) is not None]
+        lc.findings = [x for rule in POST_RULES + FAULT_RULES if (x := rule(f, ctx)) is not None]
         for x in lc.findings:
             x.post = key
         if lc.state == "stalled" and not lc.findings:
@@ -71,9 +75,10 @@ def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
             if f.delivered == 0 and f.deferred == 0:
                 return "failed", stage
             return ("in_flight" if recent and f.deferred else "partial"), stage
-        last_post = [r for r in f.post_rows]
-        if last_post and e.at[last_post[-1], "status"] == "failures":
+        if f.post_rows and e.at[f.post_rows[-1], "status"] == "failures":
             return ("in_flight" if recent else "failed"), stage
+        if any(e.at[r, "event"] == "smtp_session_failure" and _permanent(e.at[r, "code"]) for r in f.failure_rows):
+            return "failed", stage  # a 5xx at DATA refuses no one, so Mailman logs success (reference 2.3)
         return "delivered", stage
     if f.approved_row is not None:
         return ("in_flight" if recent else "stalled"), stage
@@ -82,6 +87,10 @@ def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
     if f.to_mailman_row is not None and f.to_mailman_status in ("bounced", "expired"):
         return "failed", stage
     return ("in_flight" if recent else "stalled"), stage
+
+
+def _permanent(code) -> bool:
+    return pd.notna(code) and int(code) >= 500 and int(code) != 552
 
 
 def _last_stage(f: PostFacts) -> str:

@@ -62,6 +62,10 @@ class Context:
     incoming: dict[str, list[int]]  # host -> rows proving an IncomingRunner there
     mailman_logs: dict[str, set[str]]  # host -> Mailman logs present
     fmt_ts: Callable[[pd.Timestamp], str] = str
+    down: pd.DataFrame = field(default_factory=pd.DataFrame)  # runner outages (downtime.downtimes)
+    by_event: dict[str, list[int]] = field(default_factory=dict)  # event kind -> rows
+    shunts: list[dict] = field(default_factory=list)  # SHUNTING lines with their exception
+    lock_breaks: dict[str, list[int]] = field(default_factory=dict)  # list -> lock_broken rows
 
     def src(self, row: int) -> str:
         e = self.events
