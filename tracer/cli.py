@@ -97,6 +97,25 @@ def postmortem(paths: Paths, host: HostOpt = None, format: FormatOpt = Format.te
     raise typer.Exit(1 if problem else 0)
 
 
+@app.command()
+def latency(paths: Paths, by: Annotated[str, typer.Option("--by", help="Group by list, host, hour or none.")] = "list",
+            host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None, until: UntilOpt = None,
+            year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0, strict: StrictOpt = False) -> None:
+    """Stage latencies (p50/p90/p99/max seconds) per list, host or hour.
+
+    Example: mmtrace latency sample_logs/ --by hour
+    """
+    from .latency import latency_summary
+
+    try:
+        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        table = latency_summary(trace.posts, by=by)
+    except TracerError as exc:
+        _fail(exc)
+    _notes(trace, format)
+    typer.echo(render.latency_json(table) if format is Format.json else render.latency_text(table, by), nl=False)
+
+
 def main() -> None:  # pragma: no cover - console entry
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     app()

@@ -76,3 +76,8 @@ def message_json(trace: "Trace", view: "LifecycleView") -> str:
     obj["events"] = [{"ts": trace.format_ts(r["ts"]), "host": r["host"], "log": r["log"], "event": r["event"],
                       "detail": r["detail"], "source": r["source"]} for r in tl.to_dict("records")]
     return json.dumps(obj, indent=2, ensure_ascii=False)
+
+
+def latency_json(table) -> str:
+    """``[{"group", "stage", "count", "p50", "p90", "p99", "max"}]``."""
+    return json.dumps([{k: _clean(v) for k, v in r.items()} for r in table.to_dict("records")], indent=2)

@@ -129,3 +129,12 @@ def unparsed_text(trace: "Trace") -> str:
             near = f"; nearest pattern {name}" if name else ""
         out.append(f"  {safe(r.host)}:{safe(r.path)}:{r.line}: {safe(r.reason)}{near}\n      {safe(r.text)[:200]}")
     return "\n".join(out) + "\n"
+
+
+def latency_text(table, by: str) -> str:
+    """The latency summary as an aligned table (seconds)."""
+    if table.empty:
+        return "no post has two timed milestones to measure\n"
+    fmt = lambda v: f"{v:.1f}"  # noqa: E731
+    rows = [[r.group, r.stage, r.count, fmt(r.p50), fmt(r.p90), fmt(r.p99), fmt(r.max)] for r in table.itertuples()]
+    return f"stage latency in seconds, by {by}\n" + _table(rows, [by, "stage", "posts", "p50", "p90", "p99", "max"]) + "\n"
