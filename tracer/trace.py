@@ -198,7 +198,7 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
         for h, part in fr.groupby("host", sort=False):
             part = part.copy()
             part["ts"] = timestamps.resolve(part["ts_text"].tolist(), part["ts_kind"].tolist(), zone_of(h),
-                                            year=year, year_hint=hints.get(h, res.mtime_year)).values
+                                            year=year, year_hint=hints.get(h, res.mtime_year)).array
             parts.append(part)
         frames.append(pd.concat(parts) if len(parts) > 1 else parts[0])
     if not frames:
