@@ -36,10 +36,12 @@ YearOpt = Annotated[Optional[int], typer.Option("--year", help="Year of the last
 TzOpt = Annotated[Optional[list[str]], typer.Option("--tz", help="Area/City for all hosts, or HOST=Area/City (repeatable). Default: this machine's zone.")]
 GraceOpt = Annotated[float, typer.Option("--grace", help="Minutes before the end of the logs in which an unfinished post counts as in flight.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) if any line could not be parsed.")]
+SkewOpt = Annotated[bool, typer.Option("--skew-correction/--no-skew-correction", help="Correct host clock offsets estimated from causal pairs.")]
 
 
-def _load(paths, host, since, until, year, tz, grace, strict) -> Trace:
-    return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict)
+def _load(paths, host, since, until, year, tz, grace, strict, skew=True) -> Trace:
+    return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict,
+                skew_correction=skew)
 
 
 def _fail(exc: Exception) -> None:
@@ -57,13 +59,13 @@ def _notes(trace: Trace, fmt: Format) -> None:
 def message(ident: Annotated[str, typer.Argument(help="Message-ID (with or without <>) or MTA queue ID.")],
             paths: Paths, host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None,
             until: UntilOpt = None, year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0,
-            strict: StrictOpt = False) -> None:
+            strict: StrictOpt = False, skew: SkewOpt = True) -> None:
     """One post's timeline across hosts, its state and the verdict.
 
     Example: mmtrace message '<5216A1B2.8030105@example.org>' sample_logs/
     """
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, skew)
         view = trace.lifecycle(ident)
     except KeyError as exc:
         typer.echo(f"Error: {exc.args[0]}", err=True)
@@ -78,14 +80,14 @@ def message(ident: Annotated[str, typer.Argument(help="Message-ID (with or witho
 @app.command()
 def postmortem(paths: Paths, host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None,
                until: UntilOpt = None, year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0,
-               strict: StrictOpt = False,
+               strict: StrictOpt = False, skew: SkewOpt = True,
                show_unparsed: Annotated[bool, typer.Option("--show-unparsed", help="List unparsed lines with the nearest pattern.")] = False) -> None:
     """Every post over the logs: totals by state, list and host; what was lost, where and why.
 
     Example: mmtrace postmortem sample_logs/ --format json
     """
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, skew)
         out = render.postmortem_json(trace) if format is Format.json else render.postmortem_text(trace)
     except TracerError as exc:
         _fail(exc)

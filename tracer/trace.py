@@ -15,7 +15,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import timestamps
+from . import skew, timestamps
 from .correlate import Correlation, Lifecycle, correlate
 from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
@@ -62,6 +62,7 @@ class Trace:
     problems: list[str] = field(default_factory=list)
     grace: pd.Timedelta = pd.Timedelta(minutes=15)
     display_tz: str | None = None
+    clocks: dict[str, dict] = field(default_factory=dict)  # host -> clock_offset_s, pairs, corrected
 
     # ---- stages, computed once -------------------------------------------------
     @cached_property
@@ -119,7 +120,8 @@ class Trace:
 
 def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, until=None,
          year: int | None = None, tz: Iterable[str] | None = None, grace: str | pd.Timedelta = "15min",
-         registry: Registry | None = None, strict: bool = False, progress: bool | None = None) -> Trace:
+         registry: Registry | None = None, strict: bool = False, progress: bool | None = None,
+         skew_correction: bool = True) -> Trace:
     """Read logs from files, directories (``ROOT/<host>/...``) and ``--host NAME=PATH`` specs.
 
     >>> t = load(["sample_logs/"], since="2013-08-22")   # doctest: +SKIP
@@ -136,6 +138,11 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     if bar is not None:
         bar.close()
     events = _events(results, year, default_tz, host_tz)
+    clocks = skew.estimate_offsets(events)
+    if skew_correction:
+        events = skew.correct(events, clocks)
+    for c in clocks.values():
+        c["corrected"] = bool(skew_correction and abs(c["clock_offset_s"]) >= 2.0)
     if since is not None:
         events = events[events["ts"] >= _utc(since, default_tz)]
     if until is not None:
@@ -151,7 +158,7 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
         first = unparsed.iloc[0] if len(unparsed) else None
         where = f"; first at {first.host}:{first.path}:{first.line} ({first.reason})" if first is not None else ""
         raise StrictError(f"--strict: {int(files['unparsed'].sum())} unparsed line(s){where}")
-    return Trace(events, files, unparsed, problems, pd.Timedelta(grace), default_tz)
+    return Trace(events, files, unparsed, problems, pd.Timedelta(grace), default_tz, clocks)
 
 
 def _utc(value, tz: str | None) -> pd.Timestamp:

@@ -48,6 +48,9 @@ def postmortem_object(trace: "Trace") -> dict:
         hosts[h] = {"files": int(len(grp)),
                     "lines": {k: int(grp[k].sum()) for k in ("total", "parsed", "ignored", "unparsed")},
                     "runners": []}
+    for h, c in trace.clocks.items():
+        hosts.setdefault(h, {"files": 0, "lines": {}, "runners": []}).update(
+            clock_offset_s=c["clock_offset_s"], clock_pairs=c["pairs"], clock_corrected=c["corrected"])
     for r in trace.hosts.to_dict("records"):
         hosts.setdefault(r["host"], {"files": 0, "lines": {}, "runners": []})["runners"].append({
             "runner": r["runner"], "slices": int(r["slices"]),

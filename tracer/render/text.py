@@ -45,6 +45,10 @@ def postmortem_text(trace: "Trace") -> str:
         out.append(f"window: {trace.format_ts(trace.events['ts'].min())} .. {trace.format_ts(trace.events['ts'].max())}")
     for p in trace.problems:
         out.append(f"note: {safe(p)}")
+    for h, c in sorted(trace.clocks.items()):
+        if c["pairs"] and abs(c["clock_offset_s"]) >= 2:
+            done = "corrected" if c["corrected"] else "not corrected (--no-skew-correction)"
+            out.append(f"clock: {h} is {c['clock_offset_s']:+.0f} s off ({c['pairs']} causal pairs); {done}")
     posts = trace.posts
     out.append("")
     out.append(f"{len(posts)} list post(s) by state")
