@@ -39,9 +39,9 @@ class Diagnosis:
 def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_ts=str) -> Diagnosis:
     """Judge every lifecycle in ``corr`` (sets ``state``, ``stopped_at`` and ``findings`` on it)."""
     end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
-    ctx = Context(events, end, grace, runner_table(events), incoming_runner_evidence(events),
-                  mailman_hosts(events), fmt_ts, downtimes(events), by_event(events), shunts(events),
-                  lock_breaks(events))
+    down = downtimes(events)
+    ctx = Context(events, end, grace, runner_table(events, down), incoming_runner_evidence(events),
+                  mailman_hosts(events), fmt_ts, down, by_event(events), shunts(events), lock_breaks(events))
     finals = final_deliveries(events, corr.lifecycles)
     by_post = dict(tuple(finals.groupby("post", sort=False))) if len(finals) else {}
     facts = {}
@@ -110,18 +110,55 @@ def _last_stage(f: PostFacts) -> str:
 
 
 def host_findings(facts: dict[str, PostFacts], ctx: Context) -> list[Finding]:
-    """Host-level view: a host whose approvals strand posts and that never ran an IncomingRunner."""
+    """Host-level findings: what is wrong with a host, whichever posts it touched."""
     out: list[Finding] = []
-    stranded: dict[str, list[PostFacts]] = {}
+    by_code: dict[tuple[str, str], list[Finding]] = {}
     for f in facts.values():
-        if any(x.code == "approved-on-host-without-runner" for x in f.lc.findings):
-            stranded.setdefault(ctx.events.at[f.approved_row, "host"], []).append(f)
-    for host, fs in sorted(stranded.items()):
+        for x in f.lc.findings:
+            by_code.setdefault((x.code, x.host), []).append(x)
+    stranded = sorted(h for c, h in by_code if c == "approved-on-host-without-runner")
+    for host in stranded:
+        xs = by_code[("approved-on-host-without-runner", host)]
         logs = ", ".join(sorted(ctx.mailman_logs.get(host, ()))) or "none"
         text = (f"{host} has Mailman activity (logs: {logs}) but no qrunner ever ran there, and "
-                f"{len(fs)} post(s) approved there stalled.")
+                f"{len(xs)} post(s) approved there stalled.")
         out.append(Finding("no-runners", host, f"{text} Fix: {FIXES['no-runners']}.",
-                           [ctx.src(f.approved_row) for f in fs]))
+                           [e for x in xs for e in x.evidence[-1:]]))
+    out += _outage_findings(ctx, by_code)
+    for (code, host), xs in sorted(by_code.items()):
+        if code == "mailman-smtp-refused":
+            out.append(Finding(code, host, f"{host}: Mailman's SMTP hand-off to its MTA was refused for "
+                               f"{len(xs)} post(s). Fix: {FAULT_FIXES[code]}.", [x.evidence[0] for x in xs]))
+    for lst, rows in sorted(ctx.lock_breaks.items()):
+        host = ctx.events.at[rows[0], "host"]
+        out.append(Finding("stale-lock", host, f"{host}: the {lst} list lock expired and was broken "
+                           f"{len(rows)} time(s), first {ctx.at(rows[0])}. Fix: {FAULT_FIXES['stale-lock']}.",
+                           [ctx.src(r) for r in rows]))
+    return out
+
+
+def _outage_findings(ctx: Context, by_code: dict) -> list[Finding]:
+    """runner-exited / runner-slice-missing per host: an outage still open at the end, or one posts hit."""
+    out = []
+    down = ctx.down
+    if down.empty:
+        return out
+    for code, sliced in (("runner-exited", False), ("runner-slice-missing", True)):
+        d = down[(down["slices"] > 1) == sliced]
+        for host, grp in d.groupby("host"):
+            hit = (code, host) in by_code
+            still = grp[grp["down_until"].isna()]
+            if not hit and still.empty:
+                continue
+            shown = still if len(still) else grp
+            what = ", ".join(sorted({f"{r.runner}" + (f" slice {r.slice}/{r.slices}" if sliced else "")
+                                     for r in shown.itertuples()}))
+            n = len(by_code.get((code, host), []))
+            text = (f"{host}: {what} went down ({shown.iloc[0]['reason']}) at "
+                    f"{ctx.fmt_ts(shown['down_from'].min())}" + (" and never came back" if len(still) else "") +
+                    f"; {n} post(s) stalled for it.")
+            out.append(Finding(code, host, f"{text} Fix: {FAULT_FIXES[code]}.",
+                               [ctx.src(int(r)) for r in shown["row"].head(3)]))
     return out
 
 

@@ -21,6 +21,7 @@ def downtimes(events: pd.DataFrame) -> pd.DataFrame:
                                      "master_stopped"])].sort_values("ts", kind="stable")
     open_: dict[tuple, dict] = {}
     rows: list[dict] = []
+    last_exit: dict[tuple, tuple[int, int]] = {}  # (host, runner) -> (slice, slices) of its last exit
     known: dict[tuple, int] = {}  # (host, runner) -> slices
     for r in q.itertuples():
         if r.event == "runner_exit" and isinstance(r.runner, str) and pd.notna(r.slices):
@@ -42,17 +43,16 @@ def downtimes(events: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(r.runner, str):
             continue
         if ev == "runner_restart_limit":
-            n = known.get((r.host, r.runner), 1)
-            for sl in range(1, n + 1):
-                if (r.host, r.runner, sl) not in open_ and n == 1:
-                    _open(open_, r, r.runner, sl, n, f"reached the maximum restart limit ({r.code})")
-            for k, o in open_.items():
-                if k[:2] == (r.host, r.runner):
-                    o["reason"] = f"reached the maximum restart limit ({r.code}) and was not restarted"
-                    o["row"] = r.Index
+            # mailmanctl still logs "[restarting]" on the exit before this line; the slice
+            # that exited last is the one that stays dead (bin/mailmanctl, MAX_RESTARTS)
+            sl, n = last_exit.get((r.host, r.runner), (1, known.get((r.host, r.runner), 1)))
+            why = f"reached the maximum restart limit ({r.code}) and was not restarted"
+            _open(open_, r, r.runner, sl, n, why)
+            open_[(r.host, r.runner, sl)].update(reason=why, row=r.Index)
             continue
         sl = int(r.slice) if pd.notna(r.slice) else 1
         n = int(r.slices) if pd.notna(r.slices) else 1
+        last_exit[(r.host, r.runner)] = (sl, n)
         if str(r.status) == "restarting":
             continue
         why = "stopped by mailmanctl" if str(r.code) == "15" else f"exited ({r.text}, sts {r.code}) and was not restarted"
@@ -61,6 +61,8 @@ def downtimes(events: pd.DataFrame) -> pd.DataFrame:
         o["down_until"] = pd.NaT
         rows.append(o)
     df = pd.DataFrame(rows, columns=DOWN_COLUMNS)
+    for c in ("down_from", "down_until"):
+        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[ns, UTC]")
     return df.sort_values(["host", "runner", "slice", "down_from"]).reset_index(drop=True)
 
 

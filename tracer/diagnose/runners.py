@@ -13,53 +13,39 @@ DEFAULT_RUNNERS = ("ArchRunner", "BounceRunner", "CommandRunner", "IncomingRunne
                    "NewsRunner", "OutgoingRunner", "VirginRunner", "RetryRunner")
 
 RUNNER_EVENTS = ("runner_started", "runner_exiting", "runner_signal", "runner_exit", "runner_restart_limit",
-                 "master_stopped", "master_restarting")
+                 "runner_reopen", "master_stopped", "master_restarting")
 
 RUNNER_COLUMNS = ["host", "runner", "slices", "first_seen", "last_seen", "starts", "exits", "restarts",
                   "state", "dead_slices"]
 
 
-def runner_table(events: pd.DataFrame) -> pd.DataFrame:
+def runner_table(events: pd.DataFrame, down: pd.DataFrame) -> pd.DataFrame:
     """host × runner: slices, first/last seen, starts, exits, restarts and the state at the end.
 
-    ``state`` is ``running`` (last word was a start or a restarting exit),
-    ``stopped`` (a clean stop: SIGTERM / sts 15 / not restarting after the master
-    stopped) or ``dead`` (exited without restart while the master kept running).
+    ``state`` comes from the outages still open at the end of the logs
+    (:func:`tracer.diagnose.downtime.downtimes`): ``running``, ``stopped`` (by
+    mailmanctl), ``dead`` (exited, not restarted) or ``slice-missing`` (some of
+    its slices dead while others run).
     """
-    q = events[events["event"].isin(RUNNER_EVENTS)].sort_values("ts", kind="stable")
+    q = events[events["event"].isin(RUNNER_EVENTS) & events["runner"].notna()]
+    still = down[down["down_until"].isna()] if len(down) else down
     rows = []
-    for (host, runner), grp in q[q["runner"].notna()].groupby(["host", "runner"], sort=True):
+    for (host, runner), grp in q.groupby(["host", "runner"], sort=True):
         slices = int(grp["slices"].max()) if grp["slices"].notna().any() else 1
         exits = grp[grp["event"] == "runner_exit"]
-        restarting = exits["status"].eq("restarting")
-        dead: set[int] = set()
-        state = "running"
-        for r in grp.itertuples():
-            if r.event == "runner_started":
-                state = "running"
-                dead.clear()
-            elif r.event == "runner_exit":
-                sl = int(r.slice) if pd.notna(r.slice) else 1
-                if str(r.status) == "restarting":
-                    dead.discard(sl)
-                else:
-                    dead.add(sl)
-                    stopped = str(r.code) == "15" or str(r.text) in ("sig: 15", "sig: SIGTERM")
-                    state = "stopped" if stopped else "dead"
-            elif r.event == "runner_restart_limit":
-                state = "dead"
-            elif r.event in ("runner_exiting", "runner_signal") and state == "running":
-                state = "stopping"
-        if state == "stopping":
-            state = "stopped"
-        if state == "running" and dead:
+        dead = still[(still["host"] == host) & (still["runner"] == runner)] if len(still) else still
+        if len(dead) == 0:
+            state = "running"
+        elif len(dead) < slices:
             state = "slice-missing"
+        else:
+            state = "stopped" if dead["reason"].str.contains("mailmanctl").all() else "dead"
         rows.append({
             "host": host, "runner": runner, "slices": slices,
             "first_seen": grp["ts"].min(), "last_seen": grp["ts"].max(),
             "starts": int((grp["event"] == "runner_started").sum()),
-            "exits": int(len(exits)), "restarts": int(restarting.sum()),
-            "state": state, "dead_slices": sorted(dead),
+            "exits": int(len(exits)), "restarts": int(exits["status"].eq("restarting").sum()),
+            "state": state, "dead_slices": sorted(int(x) for x in dead["slice"]) if len(dead) else [],
         })
     return pd.DataFrame(rows, columns=RUNNER_COLUMNS)
 

@@ -511,7 +511,9 @@ _QRUNNER = [
             r"(?P<runner>\w+) qrunner caught (?P<text>SIGTERM|SIGINT)\.  Stopping\.\Z",
             "runner_signal", samples=("OutgoingRunner qrunner caught SIGTERM.  Stopping.",
                                       "OutgoingRunner qrunner caught SIGINT.  Stopping.")),
-    Pattern("mailman.qrunner.sighup", "qrunner", r"\w+ qrunner caught SIGHUP\.  Reopening logs\.\Z", None,
+    # logrotate's `mailmanctl reopen`: on a quiet day the only proof a runner is alive
+    Pattern("mailman.qrunner.sighup", "qrunner", r"(?P<runner>\w+) qrunner caught SIGHUP\.  Reopening logs\.\Z",
+            "runner_reopen",
             samples=("VirginRunner qrunner caught SIGHUP.  Reopening logs.",)),
     # 'Master qrunner detected subprocess exit\n(pid: %d, sig: %s, sts: %s, class: %s, slice: %d/%d) %s'
     # sig and sts are an int or None; the last field is '[restarting]' or '' (a trailing space)
