@@ -371,6 +371,9 @@ MATCH_CASES = [
     # qrunner (2.5)
     ("qrunner", "IncomingRunner qrunner started.", "mailman.qrunner.started", "runner_started",
      {"runner": "IncomingRunner"}),
+    # logrotate's reopen is the runner's only line on a quiet day: evidence it is alive
+    ("qrunner", "VirginRunner qrunner caught SIGHUP.  Reopening logs.", "mailman.qrunner.sighup", "runner_reopen",
+     {"runner": "VirginRunner"}),
     ("qrunner", "IncomingRunner qrunner exiting.", "mailman.qrunner.exiting", "runner_exiting",
      {"runner": "IncomingRunner"}),
     ("qrunner", "VirginRunner qrunner caught SIGINT.  Stopping.", "mailman.qrunner.signal", "runner_signal",
@@ -538,7 +541,6 @@ IGNORED_CASES = [
     ("error", "joe@example.com disabled BYBOUNCE lacks bounce info, list: mylist", "mailman.error.other"),
     ("error", "password-less member joe@example.com for list mylist", "mailman.error.other"),
     ("error", "", "mailman.error.blank"),
-    ("qrunner", "VirginRunner qrunner caught SIGHUP.  Reopening logs.", "mailman.qrunner.sighup"),
     ("qrunner", "Master watcher caught SIGHUP.  Re-opening log files.", "mailman.qrunner.master_sighup"),
     ("qrunner", "Main qrunner loop started.", "mailman.qrunner.main_loop"),
     ("qrunner", "Main qrunner loop exiting.", "mailman.qrunner.main_loop"),
