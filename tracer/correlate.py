@@ -54,7 +54,7 @@ class Lifecycle:
     message_id: str | None
     list: str | None
     sender: str | None = None
-    stages: dict[str, list[int]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    stages: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in STAGES})
     inbound: list[int] = field(default_factory=list)  # MTA transaction numbers
     outbound: list[int] = field(default_factory=list)
     state: str | None = None
@@ -63,11 +63,10 @@ class Lifecycle:
 
     @property
     def rows(self) -> list[int]:
-        return sorted({r for s in STAGES for r in self.stages[s]})
+        return sorted(set().union(*self.stages.values()))
 
     def add(self, stage: str, row: int) -> None:
-        if row not in self.stages[stage]:
-            self.stages[stage].append(row)
+        self.stages[stage].add(row)
 
     def build_graph(self, events: pd.DataFrame, txn: pd.Series) -> nx.DiGraph:
         """Nodes are event rows; edges follow time within a stage and join keys across stages."""
@@ -144,10 +143,9 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     dl = ev[ev["event"] == "delivery"]
     probe = dl["text"].fillna("") + " " + dl["recipient"].fillna("")
     cmd = probe.str.extract(_COMMAND)
-    via_pipe = dl["relay"].fillna("").str.contains("mailman", case=False) & cmd["cmd"].isna()
-    local = dl["recipient"].fillna("").str.split("@").str[0].str.lower()
+    via_pipe = dl["relay"].fillna("").str.contains("mailman", case=False, regex=False) & cmd["cmd"].isna()
     cmd.loc[via_pipe, "cmd"] = "post"
-    cmd.loc[via_pipe, "list"] = local[via_pipe]
+    cmd.loc[via_pipe, "list"] = dl.loc[via_pipe, "recipient"].fillna("").str.split("@").str[0].str.lower()
     # local(8) `unknown user: "LIST"`: the alias is missing; a post if Mailman knows LIST
     unknown = dl["text"].fillna("").str.extract(_UNKNOWN_USER)["list"]
     miss = cmd["cmd"].isna() & unknown.notna()
@@ -202,8 +200,7 @@ def correlate(events: pd.DataFrame) -> Correlation:
             lc = _new_anon(posts, t.command_list, t.sender, f"{t.host}:{t.queue_id}")
             anon.append(lc)
         lc.inbound.append(t.txn)
-        for r in txn_rows[t.txn]:
-            lc.add("mta_in", int(r))
+        lc.stages["mta_in"].update(txn_rows[t.txn].tolist())
 
     # 2. Mailman events, in time order
     mm = events[events["log"].isin(MAILMAN_LOGS)].sort_values("ts", kind="stable")
@@ -264,7 +261,7 @@ def _join_anon(anon: list[Lifecycle], posts: dict, events: pd.DataFrame, lst: st
     for lc in reversed(anon):
         if lc.list != lst:
             continue
-        rows = lc.stages["mailman"] + lc.stages["handoff"] + lc.stages["mta_in"]
+        rows = lc.stages["mailman"] | lc.stages["handoff"] | lc.stages["mta_in"]
         if any(events.at[r, "event"] == ev for r in rows):
             continue
         first = min((events.at[r, "ts"] for r in rows), default=ts)
@@ -320,8 +317,7 @@ def _attach_outbound(posts: dict, by_mid: dict, txns: pd.DataFrame, txn_rows: di
             if not isinstance(t.bounces_list, str) and not _is_local_client(t.client):
                 continue  # the same Message-ID arriving from outside again is not our hand-off
             lc.outbound.append(t.txn)
-            for r in txn_rows[t.txn]:
-                lc.add("mta_out", int(r))
+            lc.stages["mta_out"].update(txn_rows[t.txn].tolist())
             break
 
 

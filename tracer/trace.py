@@ -192,9 +192,9 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
         fr = fr.copy()
         host = res.source.host
         if "syslog_host" in fr and res.log == "maillog":
-            names = fr["syslog_host"].dropna().map(_short_host)
-            if names.nunique() > 1 or host in ("local", "stdin"):
-                fr["host"] = fr["syslog_host"].map(_short_host).fillna(host)
+            short = {h: _short_host(h) for h in fr["syslog_host"].dropna().unique()}
+            if len(set(short.values()) - {None}) > 1 or host in ("local", "stdin"):
+                fr["host"] = fr["syslog_host"].map(short).fillna(host)
             else:
                 fr["host"] = host
         else:
