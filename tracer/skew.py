@@ -38,10 +38,13 @@ def causal_pairs(events: pd.DataFrame) -> pd.DataFrame:
         for r in m[m["host_a"] != m["host_s"]].itertuples():
             rows.append({"a": r.host_a, "b": r.host_s, "kind": "approval->smtp",
                          "delta_s": (r.ts_a - r.ts_s).total_seconds() + typical})
-    sent = events[(events["event"] == "delivery") & events["queued_as"].notna() & (events["status"] == "sent")]
+    sent_mask = (events["event"] == "delivery") & events["queued_as"].notna() & (events["status"] == "sent")
+    sent = events.loc[sent_mask, ["host", "ts", "queued_as"]]
     if len(sent):
-        firsts = events[events["log"] == "maillog"].dropna(subset=["queue_id"])
-        firsts = firsts.sort_values("ts").groupby(["queue_id", "host"], sort=False)["ts"].first().reset_index()
+        # only queue IDs some other host's delivery names can pair; keep the copy small
+        wanted = events["queue_id"].isin(sent["queued_as"].unique()) & (events["log"] == "maillog")
+        firsts = events.loc[wanted, ["queue_id", "host", "ts"]].sort_values("ts")
+        firsts = firsts.groupby(["queue_id", "host"], sort=False)["ts"].first().reset_index()
         j = sent[["host", "ts", "queued_as"]].merge(firsts, left_on="queued_as", right_on="queue_id",
                                                     suffixes=("_a", "_b"))
         for r in j[j["host_a"] != j["host_b"]].itertuples():
