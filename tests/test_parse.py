@@ -57,3 +57,14 @@ def test_files_without_a_known_name_are_recognised_by_content():
     assert sniff(["Aug 22 09:14:05 2013 (4321) <a@b> smtp to dev for 3 recips, completed in 0.2 seconds"]) == "smtp"
     assert sniff(["Aug 22 09:14:02 be postfix/qmgr[1890]: 4A1C2E0123: removed"]) == "maillog"
     assert sniff(["hello world"]) is None
+
+
+def test_focused_load_tells_each_post_the_same_story_as_a_full_load():
+    import tracer
+
+    site = str(ROOT / "sample_logs")
+    full = tracer.load([site])
+    for lc in full.lifecycles.values():
+        focused = tracer.load([site], focus=lc.message_id).lifecycle(lc.message_id)
+        assert (focused.state, [x.code for x in focused.findings]) == (lc.state, [x.code for x in lc.findings])
+        assert focused.lifecycle.rows and len(focused.lifecycle.rows) == len(lc.rows)

@@ -39,9 +39,9 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) if any 
 SkewOpt = Annotated[bool, typer.Option("--skew-correction/--no-skew-correction", help="Correct host clock offsets estimated from causal pairs.")]
 
 
-def _load(paths, host, since, until, year, tz, grace, strict, skew=True) -> Trace:
+def _load(paths, host, since, until, year, tz, grace, strict, skew=True, focus=None) -> Trace:
     return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict,
-                skew_correction=skew)
+                skew_correction=skew, focus=focus)
 
 
 def _fail(exc: Exception) -> None:
@@ -65,7 +65,7 @@ def message(ident: Annotated[str, typer.Argument(help="Message-ID (with or witho
     Example: mmtrace message '<5216A1B2.8030105@example.org>' sample_logs/
     """
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict, skew)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, skew, focus=ident)
         view = trace.lifecycle(ident)
     except KeyError as exc:
         typer.echo(f"Error: {exc.args[0]}", err=True)

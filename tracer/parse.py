@@ -46,8 +46,13 @@ class FileResult:
     mtime_year: int | None = None
 
 
-def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None) -> FileResult:
-    """Parse one file. ``seen`` (shared per host) drops lines already read from another file."""
+def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None,
+               focus: re.Pattern | None = None) -> FileResult:
+    """Parse one file. ``seen`` (shared per host) drops lines already read from another file.
+
+    With ``focus``, maillog lines it does not find are counted as ignored without
+    being parsed (``mmtrace message``: only one message's lines matter).
+    """
     registry = registry or default_registry()
     problems: list[str] = []
     lines = read_lines(source.path, problems)
@@ -61,7 +66,20 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
         except OSError:
             pass
     if log == "maillog":
-        records = _parse_syslog(everything, registry, res, seen)
+        if focus is not None:
+            search = focus.search
+            before = [0]
+
+            def kept(lines=everything):
+                for no, text in enumerate(lines, 1):
+                    if search(text) is not None:
+                        yield no, text
+                    else:
+                        before[0] += 1
+            records = _parse_syslog(kept(), registry, res, seen, numbered=True)
+            res.ignored += before[0]
+        else:
+            records = _parse_syslog(everything, registry, res, seen)
     elif log in MAILMAN_LOGS:
         records = _parse_mailman(everything, log, registry, res, seen)
     else:
@@ -134,14 +152,15 @@ _FAST = re.compile(r"(?:<\d{1,3}>)?(" + _BSD_TS + r") (\S+) (postfix(?:-[^/\s\[]
                    r"(smtp|lmtp|local|virtual|pipe|error|discard))\[(\d+)\]: (?=\S+: to=|to=)" + DELIVERY)
 
 
-def _parse_syslog(lines: Iterable[str], registry: Registry, res: FileResult, seen: set | None) -> list[dict]:
+def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: set | None,
+                  numbered: bool = False) -> "_Chunks":
     records = _Chunks()
     path = res.source.path
     families = registry.families
     fast_match = _FAST.match
     delivery = {d: registry.match(f"postfix/{d}", _SAMPLE_DELIVERY)[0] for d in
                 ("smtp", "lmtp", "local", "virtual", "pipe", "error", "discard")}
-    for no, text in enumerate(lines, 1):
+    for no, text in (lines if numbered else enumerate(lines, 1)):
         m = fast_match(text)
         if m is not None:
             if seen is not None:
@@ -228,8 +247,47 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
     return records
 
 
-def iter_parse(sources: list[Source], registry: Registry | None = None) -> Iterator[FileResult]:
+def iter_parse(sources: list[Source], registry: Registry | None = None,
+               focus: re.Pattern | None = None) -> Iterator[FileResult]:
     """Parse sources in order, deduplicating lines per host across overlapping files."""
     seen: dict[str, set] = {}
     for src in sources:
-        yield parse_file(src, registry, seen.setdefault(src.host, set()))
+        yield parse_file(src, registry, seen.setdefault(src.host, set()), focus)
+
+
+_QID_IN_LINE = re.compile(r"\]:? (?:(?:warning|error|fatal|panic): )?([0-9A-Za-z]{6,}): ")
+_MSGID_OF_QID = re.compile(r": message-id=(<[^>\s]*>)|msgid=(<[^>\s]*>)")
+
+
+def focus_pattern(sources: list[Source], ident: str) -> re.Pattern:
+    """A regex finding every maillog line that can belong to message ``ident``.
+
+    Searches the bytes first and parses nothing: lines with the Message-ID give the
+    queue IDs of every transaction carrying it (inbound and each outbound chunk);
+    a queue ID given instead leads to its Message-ID first.
+    """
+    bare = ident.strip().strip("<>")
+    maillogs = [s for s in sources if s.log in (None, "maillog")]
+    tokens = {bare}
+
+    def scan(needle: str) -> list[str]:
+        hits = []
+        for src in maillogs:
+            for text in read_lines(src.path, []):
+                if needle in text:
+                    hits.append(text)
+        return hits
+
+    if "@" not in bare:  # a queue ID: find its Message-ID, then proceed as for one
+        for text in scan(bare):
+            m = _MSGID_OF_QID.search(text)
+            if m:
+                bare = (m.group(1) or m.group(2)).strip("<>")
+                tokens.add(bare)
+                break
+    if "@" in bare:
+        for text in scan(bare):
+            m = _QID_IN_LINE.search(text)
+            if m:
+                tokens.add(m.group(1))
+    return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))

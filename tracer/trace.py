@@ -20,7 +20,7 @@ from .correlate import Correlation, Lifecycle, correlate
 from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
 from .formats.registry import Registry
-from .parse import FileResult, iter_parse
+from .parse import FileResult, focus_pattern, iter_parse
 from .schema import cast_events, empty_events
 from .sources import discover
 
@@ -121,8 +121,11 @@ class Trace:
 def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, until=None,
          year: int | None = None, tz: Iterable[str] | None = None, grace: str | pd.Timedelta = "15min",
          registry: Registry | None = None, strict: bool = False, progress: bool | None = None,
-         skew_correction: bool = True) -> Trace:
+         skew_correction: bool = True, focus: str | None = None) -> Trace:
     """Read logs from files, directories (``ROOT/<host>/...``) and ``--host NAME=PATH`` specs.
+
+    ``focus`` (a Message-ID or queue ID) reads only the maillog lines that can
+    belong to that message, after a byte search; Mailman logs are read whole.
 
     >>> t = load(["sample_logs/"], since="2013-08-22")   # doctest: +SKIP
     """
@@ -130,7 +133,8 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     default_tz, host_tz = parse_tz_options(tz)
     results: list[FileResult] = []
     bar = _progress(sources, progress)
-    for res in iter_parse(sources, registry):
+    pattern = focus_pattern(sources, focus) if focus else None
+    for res in iter_parse(sources, registry, pattern):
         results.append(res)
         problems += res.problems
         if bar is not None:
