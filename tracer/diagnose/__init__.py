@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..correlate import Correlation, Lifecycle
-from .facts import PostFacts, final_deliveries, post_facts
+from .facts import Columns, PostFacts, final_deliveries, outbound_counts, post_facts
 from .rules import FIXES, POST_RULES, Context, Finding, unexplained_finding
 from .downtime import downtimes
 from .evidence import by_event, lock_breaks, shunts
@@ -43,10 +43,13 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     ctx = Context(events, end, grace, runner_table(events, down), incoming_runner_evidence(events),
                   mailman_hosts(events), fmt_ts, down, by_event(events), shunts(events), lock_breaks(events))
     finals = final_deliveries(events, corr.lifecycles)
-    by_post = dict(tuple(finals.groupby("post", sort=False))) if len(finals) else {}
+    counts = outbound_counts(finals).to_dict("index") if len(finals) else {}
+    unsent = finals[finals["status"] != "sent"]
+    unsent_by_post = dict(tuple(unsent.groupby("post", sort=False))) if len(unsent) else {}
     facts = {}
+    cols = Columns(events)
     for key, lc in corr.lifecycles.items():
-        f = post_facts(lc, events, by_post.get(key))
+        f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols)
         lc.state, stage = judge(f, ctx)
         lc.findings = [x for rule in POST_RULES + FAULT_RULES if (x := rule(f, ctx)) is not None]
         for x in lc.findings:
@@ -69,7 +72,7 @@ def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
         return ("discarded" if kind.endswith("discarded") else "rejected"), stage
     recent = f.last_row is not None and ctx.end - e.at[f.last_row, "ts"] <= ctx.grace
     if f.handed_off:
-        if f.recipients and f.final is not None:
+        if f.recipients and f.outbound_known:
             if f.deferred == 0 and f.bounced == 0:
                 return "delivered", stage
             if f.delivered == 0 and f.deferred == 0:
@@ -94,7 +97,7 @@ def _permanent(code) -> bool:
 
 
 def _last_stage(f: PostFacts) -> str:
-    if f.final is not None and len(f.final):
+    if f.outbound_known:
         return "mta_out"
     if f.handed_off:
         return "handoff"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..correlate import Lifecycle
@@ -37,20 +38,36 @@ class PostFacts:
     bounced: int = 0
     first_delivery_at: pd.Timestamp | None = None
     last_delivery_at: pd.Timestamp | None = None
-    final: pd.DataFrame | None = None  # recipient -> last delivery row
+    final: pd.DataFrame | None = None  # recipients whose last outbound status is not `sent`
+    outbound_known: bool = False  # some outbound MTA delivery line was found
 
     @property
     def handed_off(self) -> bool:
         return bool(self.smtp_rows or self.post_rows)
 
 
-def post_facts(lc: Lifecycle, events: pd.DataFrame, finals: pd.DataFrame | None) -> PostFacts:
-    """Read the milestones of ``lc`` from ``events``; ``finals`` holds its per-recipient last deliveries."""
-    rows = lc.rows
-    ev = events.loc[rows, ["ts", "host", "event", "status", "text"]].sort_values("ts", kind="stable")
-    f = PostFacts(lc, hosts=sorted(ev["host"].dropna().unique().tolist()))
-    if rows:
-        f.last_row = int(ev.index[-1])
+class Columns:
+    """NumPy views of the event columns facts read per row: per-post ``DataFrame.loc``
+    on thousands of posts costs more than the whole rest of the diagnosis."""
+
+    def __init__(self, events: pd.DataFrame):
+        self.ts = events["ts"].to_numpy(dtype="datetime64[ns]")
+        self.host = events["host"].to_numpy(dtype=object, na_value=None)
+
+
+def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
+               unsent: pd.DataFrame | None = None, cols: Columns | None = None) -> PostFacts:
+    """Read the milestones of ``lc`` from ``events``.
+
+    ``counts`` sums its outbound recipients' last statuses (see :func:`outbound_counts`);
+    ``unsent`` are those recipients whose last status is not ``sent``.
+    """
+    cols = cols or Columns(events)
+    rows = np.asarray(lc.rows, dtype="int64")
+    f = PostFacts(lc, hosts=sorted({h for h in cols.host[rows] if h is not None}))
+    if len(rows):
+        order = np.argsort(cols.ts[rows], kind="stable")
+        f.last_row = int(rows[order[-1]])
     mta_in = sorted(lc.stages["mta_in"], key=lambda r: events.at[r, "ts"])
     if mta_in:
         f.received_row = mta_in[0]
@@ -74,16 +91,13 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, finals: pd.DataFrame | None)
             f.post_rows.append(r)
         else:
             f.failure_rows.append(r)
-    if finals is not None and len(finals):
-        f.final = finals
-        st = finals["status"]
-        f.recipients = len(finals)
-        f.delivered = int((st == "sent").sum())
-        f.deferred = int(st.isin(["deferred", "SOFTBOUNCE"]).sum())
-        f.bounced = int(st.isin(["bounced", "expired"]).sum())
-        sent = finals[st == "sent"]["ts"]
-        if len(sent):
-            f.first_delivery_at, f.last_delivery_at = sent.min(), sent.max()
+    if counts is not None:
+        f.outbound_known = True
+        f.recipients, f.delivered, f.deferred, f.bounced = (int(counts[k]) for k in
+                                                            ("recipients", "delivered", "deferred", "bounced"))
+        if f.delivered:
+            f.first_delivery_at, f.last_delivery_at = counts["first_sent"], counts["last_sent"]
+        f.final = unsent
     elif f.smtp_rows:
         f.recipients = int(pd.to_numeric(events.loc[f.smtp_rows[:1], "nrcpt"]).fillna(0).iloc[0])
     return f
@@ -100,3 +114,14 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> 
     sub["row"] = list(rows)
     sub = sub[sub["event"] == "delivery"].sort_values(["ts", "row"], kind="stable")
     return sub.groupby(["post", "recipient"], sort=False).tail(1).drop(columns="event")
+
+
+def outbound_counts(finals: pd.DataFrame) -> pd.DataFrame:
+    """Per post: recipients, delivered, deferred, bounced, first_sent, last_sent (one groupby for all posts)."""
+    st = finals["status"]
+    sent_ts = finals["ts"].where(st == "sent")
+    g = finals.assign(delivered=st.eq("sent"), deferred=st.isin(["deferred", "SOFTBOUNCE"]),
+                      bounced=st.isin(["bounced", "expired"]), sent_ts=sent_ts).groupby("post", sort=False)
+    return pd.DataFrame({"recipients": g.size(), "delivered": g["delivered"].sum(), "deferred": g["deferred"].sum(),
+                         "bounced": g["bounced"].sum(), "first_sent": g["sent_ts"].min(),
+                         "last_sent": g["sent_ts"].max()})
