@@ -217,7 +217,7 @@ def shunted(f: PostFacts, ctx: Context) -> Finding | None:
         return None
     t = ctx.events.at[arrived, "ts"].timestamp()
     for s in ctx.shunts:
-        if abs(s["epoch"] - t) <= 3 and (f.lc.state != "delivered" or s["ts"] < ctx.events.at[f.post_rows[0], "ts"]
+        if abs(s["epoch"] - t) <= 5 and (f.lc.state != "delivered" or s["ts"] < ctx.events.at[f.post_rows[0], "ts"]
                                           if f.post_rows else True):
             exc = f" ({s['exception']})" if s["exception"] else ""
             text = (f"the runner processing it raised an exception{exc} and shunted it {s['host']} at "
