@@ -120,3 +120,18 @@ def test_python_dash_m_tracer_runs_the_command():
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["summary"]["stalled"] == 3
+
+
+def test_a_corrupt_archive_is_named_and_the_rest_still_runs(tmp_path):
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "sample_logs", site)
+    bad = site / "lists-be" / "var" / "log" / "maillog-20130821.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00garbage that is not deflate data")
+    res = run("postmortem", str(site), "--format", "json")
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert any(str(bad) in p and "damaged or truncated" in p for p in out["problems"])
+    assert f"note: {bad}" in res.stderr
+    assert out["summary"]["stalled"] == 3

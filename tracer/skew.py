@@ -79,8 +79,10 @@ def estimate_offsets(events: pd.DataFrame) -> dict[str, dict]:
 
 def correct(events: pd.DataFrame, offsets: dict[str, dict], min_abs_s: float = 2.0) -> pd.DataFrame:
     """Events with each host's ``ts`` moved onto the reference clock (offsets under ``min_abs_s`` are noise)."""
-    shift = events["host"].map({h: o["clock_offset_s"] for h, o in offsets.items()
-                                if abs(o["clock_offset_s"]) >= min_abs_s}).fillna(0.0)
+    big = {h: o["clock_offset_s"] for h, o in offsets.items() if abs(o["clock_offset_s"]) >= min_abs_s}
+    if not big or events.empty:
+        return events
+    shift = events["host"].map(big).astype("float64").fillna(0.0)
     if not shift.any():
         return events
     out = events.copy()
