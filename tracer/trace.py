@@ -190,10 +190,9 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
     hints = _year_hints(results)
     frames = []
     for res in results:
-        fr = res.frame
+        fr, res.frame = res.frame, pd.DataFrame()  # hand the frame over: one copy in memory, not two
         if fr.empty:
             continue
-        fr = fr.copy()
         host = res.source.host
         if "syslog_host" in fr and res.log == "maillog":
             short = {h: _short_host(h) for h in fr["syslog_host"].dropna().unique()}
@@ -205,17 +204,18 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
             fr["host"] = host
         fr["log"] = res.log
         zone_of = lambda h: host_tz.get(h, default_tz)  # noqa: E731
-        parts = []
-        for h, part in fr.groupby("host", sort=False):
-            part = part.copy()
-            part["ts"] = timestamps.resolve(part["ts_text"].tolist(), part["ts_kind"].tolist(), zone_of(h),
-                                            year=year, year_hint=hints.get(h, res.mtime_year)).array
-            parts.append(part)
-        frames.append(pd.concat(parts) if len(parts) > 1 else parts[0])
+        ts = pd.Series(pd.NaT, index=fr.index, dtype="datetime64[ns, UTC]")
+        for h, idx in fr.groupby("host", sort=False).groups.items():
+            ts.loc[idx] = timestamps.resolve(fr.loc[idx, "ts_text"].tolist(), fr.loc[idx, "ts_kind"].tolist(),
+                                             zone_of(h), year=year,
+                                             year_hint=hints.get(h, res.mtime_year)).array
+        fr = fr.drop(columns=["ts_text", "ts_kind"])
+        fr["ts"] = ts
+        frames.append(fr)
     if not frames:
         return empty_events()
     df = pd.concat(frames, ignore_index=True)
-    df = df.drop(columns=[c for c in ("ts_text", "ts_kind") if c in df])
+    del frames
     if "list" in df:
         df["list"] = df["list"].str.lower()
     return cast_events(df)
