@@ -152,6 +152,17 @@ _FAST = re.compile(r"(?:<\d{1,3}>)?(" + _BSD_TS + r") (\S+) (postfix(?:-[^/\s\[]
                    r"(smtp|lmtp|local|virtual|pipe|error|discard))\[(\d+)\]: (?=\S+: to=|to=)" + DELIVERY)
 
 
+def _repeated(seen: set | None, key) -> bool:
+    """True if this host already had this line (overlapping rotations, loghost + local copy)."""
+    if seen is None:
+        return False
+    h = hash(key)
+    if h in seen:
+        return True
+    seen.add(h)
+    return False
+
+
 def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: set | None,
                   numbered: bool = False) -> "_Chunks":
     records = _Chunks()
@@ -163,12 +174,9 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
     for no, text in (lines if numbered else enumerate(lines, 1)):
         m = fast_match(text)
         if m is not None:
-            if seen is not None:
-                key = hash(text)
-                if key in seen:
-                    res.ignored += 1
-                    continue
-                seen.add(key)
+            if _repeated(seen, text):
+                res.ignored += 1
+                continue
             ts, host, program, daemon, pid = m.group(1, 2, 3, 4, 5)
             pat = delivery[daemon]
             fields = m.groupdict()  # None groups are missing values; the table casts them to NA
@@ -192,12 +200,9 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
         if family is None or family not in families:
             res.ignored += 1  # another daemon's line in the same maillog
             continue
-        if seen is not None:
-            key = hash(text)
-            if key in seen:
-                res.ignored += 1
-                continue
-            seen.add(key)
+        if _repeated(seen, text):
+            res.ignored += 1
+            continue
         hit = registry.match(family, env.message)
         if hit is None:
             _unparsed(res, no, f"no {family} pattern matches", text)
@@ -224,12 +229,9 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
         if entry.ts is None:
             _unparsed(res, entry.line, "continuation line before the first entry", entry.text, entry.n_lines)
             continue
-        if seen is not None:
-            key = hash((log, entry.ts, entry.pid, entry.text))
-            if key in seen:
-                res.ignored += entry.n_lines
-                continue
-            seen.add(key)
+        if _repeated(seen, (log, entry.ts, entry.pid, entry.text)):
+            res.ignored += entry.n_lines
+            continue
         hit = registry.match(log, entry.text)
         if hit is None:
             _unparsed(res, entry.line, f"no {log} pattern matches", entry.text, entry.n_lines)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import pandas as pd
 
-from .correlate import Lifecycle, real_message_id
+from .correlate import Lifecycle
 from .diagnose.facts import PostFacts
 
 if TYPE_CHECKING:
