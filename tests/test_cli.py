@@ -28,7 +28,7 @@ def test_postmortem_json_follows_the_contract_and_exits_1_on_stalled_posts():
     out = json.loads(res.stdout)
     assert sorted(out) == ["host_findings", "hosts", "lines", "posts", "problems", "summary"]
     assert out["summary"] == {"delivered": 14, "partial": 0, "held": 2, "discarded": 1, "rejected": 1,
-                              "stalled": 3, "failed": 0, "in_flight": 0}
+                              "stalled": 3, "failed": 0, "in_flight": 0, "unknown": 0}
     lines = out["lines"]
     assert lines["total"] == lines["parsed"] + lines["ignored"] + lines["unparsed"] > 0
     assert sorted(out["hosts"]) == ["lists-be", "lists-fe"]
@@ -135,3 +135,13 @@ def test_a_corrupt_archive_is_named_and_the_rest_still_runs(tmp_path):
     assert any(str(bad) in p and "damaged or truncated" in p for p in out["problems"])
     assert f"note: {bad}" in res.stderr
     assert out["summary"]["stalled"] == 3
+
+
+def test_maillog_on_stdin_without_mailman_logs_reports_posts_as_unknown_not_lost():
+    maillog = (ROOT / "sample_logs" / "lists-be" / "var" / "log" / "maillog").read_text()
+    res = runner.invoke(app, ["postmortem", "-", "--format", "json", "--year", "2013"], input=maillog)
+    assert res.exit_code == 0
+    out = json.loads(res.stdout)
+    assert out["summary"]["unknown"] == len(out["posts"]) > 0
+    assert {f["code"] for p in out["posts"] for f in p["findings"]} == {"mailman-logs-missing"}
+    assert all(p["stopped_at"]["ts"].startswith("2013-") for p in out["posts"])

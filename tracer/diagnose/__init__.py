@@ -21,7 +21,7 @@ from .evidence import by_event, lock_breaks, shunts
 from .faults import FAULT_FIXES, FAULT_RULES
 from .runners import incoming_runner_evidence, mailman_hosts, runner_table
 
-STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight")
+STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight", "unknown")
 #: states that make ``mmtrace`` exit 1
 PROBLEM_STATES = frozenset({"stalled", "failed", "partial"})
 
@@ -89,6 +89,8 @@ def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
         return "held", stage
     if f.to_mailman_row is not None and f.to_mailman_status in ("bounced", "expired"):
         return "failed", stage
+    if f.to_mailman_row is not None and not ctx.mailman_logs:
+        return "unknown", stage  # piped into Mailman, but no Mailman log was read from any host
     return ("in_flight" if recent else "stalled"), stage
 
 

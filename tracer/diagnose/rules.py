@@ -31,6 +31,8 @@ FIXES = {
                        "action, content filtering, header filters); change those settings if it was wanted"),
     "auto-rejected": ("nothing is broken: the list's own rules rejected it and bounced it to the poster; "
                       "change the list's moderation or filter settings if it was wanted"),
+    "mailman-logs-missing": ("add the Mailman logs (vette, post, smtp, qrunner, error, ...) of the hosts that run "
+                             "Mailman, e.g. ROOT/<host>/var/log/mailman/"),
     "unexplained": ("the logs cannot tell where it went: check the host's Mailman queues (in/, out/, retry/, "
                     "shunt/) for a .pck with this Message-ID and that mailmanctl and all qrunners run there"),
 }
@@ -131,7 +133,19 @@ def _decision(kind: str, code: str) -> Callable[[PostFacts, Context], Finding | 
     return rule
 
 
+def mailman_logs_missing(f: PostFacts, ctx: Context) -> Finding | None:
+    """The MTA handed the post to Mailman, but no Mailman log was given: unknown, not lost."""
+    if f.lc.state != "unknown":
+        return None
+    r = f.to_mailman_row
+    text = (f"the MTA piped it into Mailman {ctx.at(r)}, but no Mailman log was read from any host, so "
+            f"what happened next cannot be told.")
+    code = "mailman-logs-missing"
+    return Finding(code, ctx.events.at[r, "host"], _with_fix(code, text), [ctx.src(r)])
+
+
 POST_RULES: list[Callable[[PostFacts, Context], Finding | None]] = [
+    mailman_logs_missing,
     approved_on_host_without_runner,
     awaiting_moderation,
     _decision("moderator_discarded", "moderator-discarded"),
