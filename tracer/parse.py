@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -47,7 +48,7 @@ class FileResult:
 
 
 def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None,
-               focus: re.Pattern | None = None) -> FileResult:
+               focus: re.Pattern | None = None, keys: bool = False) -> FileResult:
     """Parse one file. ``seen`` (shared per host) drops lines already read from another file.
 
     With ``focus``, maillog lines it does not find are counted as ignored without
@@ -79,7 +80,7 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             records = _parse_syslog(kept(), registry, res, seen, numbered=True)
             res.ignored += before[0]
         else:
-            records = _parse_syslog(everything, registry, res, seen)
+            records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
         records = _parse_mailman(everything, log, registry, res, seen)
     else:
@@ -163,8 +164,16 @@ def _repeated(seen: set | None, key) -> bool:
     return False
 
 
+def stable_key(text: str) -> int:
+    """A 63-bit line fingerprint that is the same in every process (``hash()`` is salted per process)."""
+    b = text.encode("utf-8", "surrogatepass")
+    return ((zlib.crc32(b) << 31) ^ zlib.adler32(b) ^ len(b)) & 0x7FFFFFFFFFFFFFFF
+
+
 def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: set | None,
-                  numbered: bool = False) -> "_Chunks":
+                  numbered: bool = False, keys: bool = False) -> "_Chunks":
+    """Maillog lines -> records. ``keys`` adds ``_k`` (:func:`stable_key`) so a parent process
+    can drop lines repeated across files that different workers read."""
     records = _Chunks()
     path = res.source.path
     families = registry.families
@@ -183,6 +192,8 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
             fields = pat.derive(fields) if pat.derive is not None else fields
             fields.update(ts_text=ts, ts_kind="bsd", path=path, line=no, pattern=pat.name, event="delivery",
                           program=program, syslog_host=host, instance=family_of(program)[1], pid=int(pid))
+            if keys:
+                fields["_k"] = stable_key(text)
             res.parsed += 1
             records.append(fields)
             continue
@@ -217,6 +228,8 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
                       instance=instance)
         if env.pid is not None:
             fields.setdefault("pid", env.pid)
+        if keys:
+            fields["_k"] = stable_key(text)
         records.append(fields)
     return records
 

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import skew, timestamps
+from . import skew, timestamps, workers
 from .correlate import Correlation, Lifecycle, correlate
 from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
@@ -121,7 +121,7 @@ class Trace:
 def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, until=None,
          year: int | None = None, tz: Iterable[str] | None = None, grace: str | pd.Timedelta = "15min",
          registry: Registry | None = None, strict: bool = False, progress: bool | None = None,
-         skew_correction: bool = True, focus: str | None = None) -> Trace:
+         skew_correction: bool = True, focus: str | None = None, parallel: bool = True) -> Trace:
     """Read logs from files, directories (``ROOT/<host>/...``) and ``--host NAME=PATH`` specs.
 
     ``focus`` (a Message-ID or queue ID) reads only the maillog lines that can
@@ -134,11 +134,15 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     results: list[FileResult] = []
     bar = _progress(sources, progress)
     pattern = focus_pattern(sources, focus) if focus else None
-    for res in iter_parse(sources, registry, pattern):
-        results.append(res)
-        problems += res.problems
-        if bar is not None:
-            bar.update(1)
+    if parallel and pattern is None and registry is None and workers.worth_it(sources):
+        results = workers.parse_parallel(sources, bar.update if bar is not None else None)
+        problems += [p for r in results for p in r.problems]
+    else:
+        for res in iter_parse(sources, registry, pattern):
+            results.append(res)
+            problems += res.problems
+            if bar is not None:
+                bar.update(1)
     if bar is not None:
         bar.close()
     events = _events(results, year, default_tz, host_tz)
