@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,7 +23,6 @@ from .parse import FileResult, focus_pattern, iter_parse
 from .schema import cast_events, empty_events
 from .sources import discover
 
-log = logging.getLogger(__name__)
 
 
 def parse_tz_options(specs: Iterable[str] | None) -> tuple[str | None, dict[str, str]]:

@@ -216,9 +216,10 @@ def shunted(f: PostFacts, ctx: Context) -> Finding | None:
     if arrived is None or not ctx.shunts:
         return None
     t = ctx.events.at[arrived, "ts"].timestamp()
+    # a post delivered later (bin/unshunt) keeps the finding only if the shunt came first
+    posted = ctx.events.at[f.post_rows[0], "ts"] if f.post_rows else None
     for s in ctx.shunts:
-        if abs(s["epoch"] - t) <= 5 and (f.lc.state != "delivered" or s["ts"] < ctx.events.at[f.post_rows[0], "ts"]
-                                          if f.post_rows else True):
+        if abs(s["epoch"] - t) <= 5 and (posted is None or s["ts"] < posted):
             exc = f" ({s['exception']})" if s["exception"] else ""
             text = (f"the runner processing it raised an exception{exc} and shunted it {s['host']} at "
                     f"{ctx.fmt_ts(s['ts'])} as {s['filebase']} (its queue-file time {s['epoch']:.0f} is when the "
