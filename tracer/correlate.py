@@ -129,7 +129,7 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
         return pd.DataFrame(columns=["txn", "host", "instance", "queue_id", "first_ts", "last_ts", "message_id",
                                      "sender", "client", "command", "command_list", "bounces_list"])
     ev = events.loc[txn_of_row.index, ["host", "instance", "queue_id", "ts", "event", "message_id", "sender",
-                                       "client", "text", "recipient", "relay"]].copy()
+                                       "client", "text", "recipient", "relay", "status"]].copy()
     ev["txn"] = txn_of_row
     g = ev.groupby("txn", sort=True)
     out = pd.DataFrame({
@@ -141,13 +141,21 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     })
     # Which deliveries pipe into Mailman, and into which command and list
     dl = ev[ev["event"] == "delivery"]
+    # only lines that mention mailman can pipe into it: filter before the regex (most are outbound)
     probe = dl["text"].fillna("") + " " + dl["recipient"].fillna("")
-    cmd = probe.str.extract(_COMMAND)
+    cmd = pd.DataFrame({"cmd": pd.Series(pd.NA, index=dl.index, dtype="object"),
+                        "list": pd.Series(pd.NA, index=dl.index, dtype="object")})
+    near = probe.str.contains("mailman", case=False, regex=False)
+    if near.any():
+        cmd.loc[near, ["cmd", "list"]] = probe[near].str.extract(_COMMAND)[["cmd", "list"]].to_numpy(dtype=object)
     via_pipe = dl["relay"].fillna("").str.contains("mailman", case=False, regex=False) & cmd["cmd"].isna()
     cmd.loc[via_pipe, "cmd"] = "post"
     cmd.loc[via_pipe, "list"] = dl.loc[via_pipe, "recipient"].fillna("").str.split("@").str[0].str.lower()
     # local(8) `unknown user: "LIST"`: the alias is missing; a post if Mailman knows LIST
-    unknown = dl["text"].fillna("").str.extract(_UNKNOWN_USER)["list"]
+    bounced = dl["status"].eq("bounced").fillna(False)
+    unknown = pd.Series(pd.NA, index=dl.index, dtype="object")
+    if bounced.any():
+        unknown[bounced] = dl.loc[bounced, "text"].fillna("").str.extract(_UNKNOWN_USER)["list"].to_numpy(dtype=object)
     miss = cmd["cmd"].isna() & unknown.notna()
     cmd.loc[miss, "cmd"] = "unknown"
     cmd.loc[miss, "list"] = unknown[miss]

@@ -107,9 +107,9 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> 
     """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once."""
     pairs = [(k, r) for k, lc in lifecycles.items() for r in lc.stages["mta_out"]]
     if not pairs:
-        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "row"])
+        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "host", "text", "row"])
     keys, rows = zip(*pairs)
-    sub = events.loc[list(rows), ["event", "recipient", "status", "ts"]].copy()
+    sub = events.loc[list(rows), ["event", "recipient", "status", "ts", "host", "text"]].copy()
     sub["post"] = keys
     sub["row"] = list(rows)
     sub = sub[sub["event"] == "delivery"].sort_values(["ts", "row"], kind="stable")

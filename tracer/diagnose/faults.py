@@ -254,16 +254,12 @@ def _outbound(status: tuple[str, ...], code: str, verb: str):
         bad = f.final[f.final["status"].isin(list(status))]
         if bad.empty:
             return None
-        e = ctx.events
         by_domain: dict[str, list] = defaultdict(list)
-        for r in bad.itertuples():
-            by_domain[str(r.recipient).rsplit("@", 1)[-1].lower()].append(int(r.row))
-        parts = []
-        for dom, rows in sorted(by_domain.items()):
-            parts.append(f"{dom}: {len(rows)} recipient(s), {e.at[rows[-1], 'text']}")
+        for r in bad.itertuples():  # the finals carry host and text: no lookups in the big table
+            by_domain[str(r.recipient).rsplit("@", 1)[-1].lower()].append(r)
+        parts = [f"{dom}: {len(rs)} recipient(s), {rs[-1].text}" for dom, rs in sorted(by_domain.items())]
         text = f"{len(bad)} of {f.recipients} recipients {verb} at the end of the logs; " + "; ".join(parts) + "."
-        hosts = e.loc[bad["row"].astype(int).tolist(), "host"]
-        return Finding(code, hosts.iloc[0], _fix(code, text), _ev(ctx, bad["row"].astype(int).tolist()[:5]))
+        return Finding(code, bad["host"].iloc[0], _fix(code, text), _ev(ctx, bad["row"].astype(int).tolist()[:5]))
     rule.__name__ = code.replace("-", "_")
     rule.__doc__ = f"FAQ 13: outbound recipients {verb} (per-recipient MTA status, grouped by domain)."
     return rule
