@@ -113,3 +113,15 @@ def test_invalid_utf8_falls_back_to_latin1_per_line(tmp_path):
     p = tmp_path / "vette"
     p.write_bytes("Subject: caf\xe9\n".encode("latin-1") + "Subject: café\n".encode("utf-8"))
     assert list(read_lines(str(p), [])) == ["Subject: café", "Subject: café"]
+
+
+def test_grep_lines_finds_tokens_with_line_numbers_across_block_edges(tmp_path):
+    from tracer.sources import grep_lines
+
+    p = tmp_path / "maillog"
+    lines = [f"Aug 22 09:14:{i % 60:02d} be postfix/smtp[1]: Q{i:05d}: to=<u{i}@x>" for i in range(1, 501)]
+    p.write_text("\n".join(lines))  # no newline at the end: the last line still counts
+    problems = []
+    hits, total = grep_lines(str(p), [b"Q00007:", b"Q00250:", b"Q00500:", b"u250@"], problems, block=1000)
+    assert total == 500 and problems == []
+    assert hits == [(7, lines[6]), (250, lines[249]), (500, lines[499])]

@@ -23,7 +23,7 @@ from .formats.envelope import _BSD_TS, parse_envelope
 from .formats.postfix import DELIVERY
 from .formats.programs import family_of
 from .formats.registry import Registry
-from .sources import MAILMAN_LOGS, Source, read_lines
+from .sources import MAILMAN_LOGS, Source, grep_lines, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
 UNPARSED_KEEP = 200
@@ -48,7 +48,7 @@ class FileResult:
 
 
 def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None,
-               focus: re.Pattern | None = None, keys: bool = False) -> FileResult:
+               focus: tuple[str, ...] | None = None, keys: bool = False) -> FileResult:
     """Parse one file. ``seen`` (shared per host) drops lines already read from another file.
 
     With ``focus``, maillog lines it does not find are counted as ignored without
@@ -67,18 +67,15 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
         except OSError:
             pass
     if log == "maillog":
-        if focus is not None:
-            search = focus.search
-            before = [0]
-
-            def kept(lines=everything):
-                for no, text in enumerate(lines, 1):
-                    if search(text) is not None:
-                        yield no, text
-                    else:
-                        before[0] += 1
-            records = _parse_syslog(kept(), registry, res, seen, numbered=True)
-            res.ignored += before[0]
+        if focus is not None and source.path != "-":
+            hits, total = grep_lines(source.path, [t.encode() for t in focus], problems)
+            records = _parse_syslog(hits, registry, res, seen, numbered=True)
+            res.ignored += total - len(hits)  # not about the message: never parsed
+        elif focus is not None:  # stdin cannot be scanned twice
+            numbered = list(enumerate(everything, 1))
+            hits = [(n, t) for n, t in numbered if any(tok in t for tok in focus)]
+            records = _parse_syslog(hits, registry, res, seen, numbered=True)
+            res.ignored += len(numbered) - len(hits)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
@@ -263,7 +260,7 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
 
 
 def iter_parse(sources: list[Source], registry: Registry | None = None,
-               focus: re.Pattern | None = None) -> Iterator[FileResult]:
+               focus: tuple[str, ...] | None = None) -> Iterator[FileResult]:
     """Parse sources in order, deduplicating lines per host across overlapping files."""
     seen: dict[str, set] = {}
     for src in sources:
@@ -274,8 +271,8 @@ _QID_IN_LINE = re.compile(r"\]:? (?:(?:warning|error|fatal|panic): )?([0-9A-Za-z
 _MSGID_OF_QID = re.compile(r": message-id=(<[^>\s]*>)|msgid=(<[^>\s]*>)")
 
 
-def focus_pattern(sources: list[Source], ident: str) -> re.Pattern:
-    """A regex finding every maillog line that can belong to message ``ident``.
+def focus_pattern(sources: list[Source], ident: str) -> tuple[str, ...]:
+    """Literal tokens (Message-ID, queue IDs) found in every maillog line that can belong to ``ident``.
 
     Searches the bytes first and parses nothing: lines with the Message-ID give the
     queue IDs of every transaction carrying it (inbound and each outbound chunk);
@@ -286,12 +283,7 @@ def focus_pattern(sources: list[Source], ident: str) -> re.Pattern:
     tokens = {bare}
 
     def scan(needle: str) -> list[str]:
-        hits = []
-        for src in maillogs:
-            for text in read_lines(src.path, []):
-                if needle in text:
-                    hits.append(text)
-        return hits
+        return [text for src in maillogs if src.path != "-" for _, text in grep_lines(src.path, [needle.encode()], [])[0]]
 
     if "@" not in bare:  # a queue ID: find its Message-ID, then proceed as for one
         for text in scan(bare):
@@ -305,4 +297,4 @@ def focus_pattern(sources: list[Source], ident: str) -> re.Pattern:
             m = _QID_IN_LINE.search(text)
             if m:
                 tokens.add(m.group(1))
-    return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+    return tuple(sorted(tokens))
