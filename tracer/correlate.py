@@ -87,13 +87,10 @@ class Lifecycle:
                 for a, b in zip(grp, grp[1:]):
                     g.add_edge(a, b, link=link)
                 for p in prev_tail:
-                    g.add_edge(p, grp[0], link=self._join_key(stage))
+                    g.add_edge(p, grp[0], link="message_id" if self.message_id else "list+sender+time")
                 tails.append(grp[-1])
             prev_tail = tails if stage != "mta_out" else prev_tail
         return g
-
-    def _join_key(self, stage: str) -> str:
-        return "message_id" if self.message_id else "list+sender+time"
 
 
 @dataclass

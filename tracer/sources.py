@@ -109,7 +109,8 @@ def discover(paths: list[str], hosts: list[str] | None = None) -> tuple[list[Sou
         if path.is_file():
             kind, key = log_name(p)
             if kind != "skip":
-                found.append(Source(_host_of_file(path), p, kind, key))
+                # a lone file belongs to "local" until its syslog host field says otherwise
+                found.append(Source("local", p, kind, key))
             continue
         subdirs = sorted(d for d in path.iterdir() if d.is_dir() and not d.name.startswith("."))
         top_files = sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
@@ -120,11 +121,6 @@ def discover(paths: list[str], hosts: list[str] | None = None) -> tuple[list[Sou
             found += _walk_host(path.resolve().name, path, warnings)
     found.sort(key=lambda s: (s.host, s.log or "", s.order, s.path))
     return found, warnings
-
-
-def _host_of_file(path: Path) -> str:
-    """A file given alone belongs to the host named by its syslog lines; 'local' until then."""
-    return "local"
 
 
 def _walk_host(host: str, root: Path, warnings: list[str], explicit: bool = False) -> list[Source]:

@@ -127,8 +127,8 @@ def unparsed_text(trace: "Trace") -> str:
         m = re.match(r"no (\S+) pattern", r.reason)
         near = ""
         if m:
-            env = parse_envelope(r.text)
-            text = env.message if env is not None and "/" in m.group(1) or m.group(1) in ("sendmail", "exim") and env else r.text
+            env = parse_envelope(r.text)  # maillog patterns match the message after the envelope
+            text = env.message if env is not None else r.text
             name = reg.nearest(m.group(1), text)
             near = f"; nearest pattern {name}" if name else ""
         out.append(f"  {safe(r.host)}:{safe(r.path)}:{r.line}: {safe(r.reason)}{near}\n      {safe(r.text)[:200]}")
