@@ -18,7 +18,7 @@ from .facts import Columns, PostFacts, final_deliveries, outbound_counts, post_f
 from .rules import FIXES, POST_RULES, Context, Finding, unexplained_finding
 from .downtime import downtimes
 from .evidence import by_event, lock_breaks, shunts
-from .faults import FAULT_FIXES, FAULT_RULES
+from .faults import FAULT_FIXES, FAULT_RULES, outbound_problems
 from .runners import incoming_runner_evidence, mailman_hosts, runner_table
 
 STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight", "unknown")
@@ -39,17 +39,21 @@ class Diagnosis:
 def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_ts=str) -> Diagnosis:
     """Judge every lifecycle in ``corr`` (sets ``state``, ``stopped_at`` and ``findings`` on it)."""
     end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
-    down = downtimes(events)
-    ctx = Context(events, end, grace, runner_table(events, down), incoming_runner_evidence(events),
-                  mailman_hosts(events), fmt_ts, down, by_event(events), shunts(events), lock_breaks(events))
+    # the site-wide evidence is never an MTA delivery line; filtering those out once
+    # spares each lookup below a pass over the busy day's million rows
+    side = events[events["event"].ne("delivery").to_numpy(dtype=bool, na_value=True)]
+    down = downtimes(side)
+    ctx = Context(events, end, grace, runner_table(side, down), incoming_runner_evidence(side),
+                  mailman_hosts(side), fmt_ts, down, by_event(side), shunts(side), lock_breaks(side))
     finals = final_deliveries(events, corr.lifecycles)
     counts = outbound_counts(finals).to_dict("index") if len(finals) else {}
-    unsent = finals[finals["status"] != "sent"]
+    unsent = finals[finals["status"] != "sent"].astype(object)  # small: plain objects filter fast per post
     unsent_by_post = dict(tuple(unsent.groupby("post", sort=False))) if len(unsent) else {}
+    problems = outbound_problems(unsent)
     facts = {}
     cols = Columns(events)
     for key, lc in corr.lifecycles.items():
-        f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols)
+        f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols, problems.get(key))
         lc.state, stage = judge(f, ctx)
         lc.findings = [x for rule in POST_RULES + FAULT_RULES if (x := rule(f, ctx)) is not None]
         for x in lc.findings:

@@ -39,6 +39,7 @@ class PostFacts:
     first_delivery_at: pd.Timestamp | None = None
     last_delivery_at: pd.Timestamp | None = None
     final: pd.DataFrame | None = None  # recipients whose last outbound status is not `sent`
+    outbound_problems: dict | None = None  # code -> summary (tracer.diagnose.faults.outbound_problems)
     outbound_known: bool = False  # some outbound MTA delivery line was found
 
     @property
@@ -52,11 +53,21 @@ class Columns:
 
     def __init__(self, events: pd.DataFrame):
         self.ts = events["ts"].to_numpy(dtype="datetime64[ns]")
-        self.host = events["host"].to_numpy(dtype=object, na_value=None)
+        self.host = object_column(events["host"])
+        self.event = object_column(events["event"])
+        self.status = object_column(events["status"])
+
+
+def object_column(s: pd.Series) -> np.ndarray:
+    """A low-cardinality string column as an object array (None for missing), via its distinct values:
+    ten times faster than converting a million Arrow strings one by one."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return np.append(np.asarray(uniq, dtype=object), None)[codes]
 
 
 def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
-               unsent: pd.DataFrame | None = None, cols: Columns | None = None) -> PostFacts:
+               unsent: pd.DataFrame | None = None, cols: Columns | None = None,
+               problems: dict | None = None) -> PostFacts:
     """Read the milestones of ``lc`` from ``events``.
 
     ``counts`` sums its outbound recipients' last statuses (see :func:`outbound_counts`);
@@ -68,23 +79,24 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
     if len(rows):
         order = np.argsort(cols.ts[rows], kind="stable")
         f.last_row = int(rows[order[-1]])
-    mta_in = sorted(lc.stages["mta_in"], key=lambda r: events.at[r, "ts"])
+    ts, event = cols.ts, cols.event
+    mta_in = sorted(lc.stages["mta_in"], key=lambda r: ts[r])
     if mta_in:
         f.received_row = mta_in[0]
-        into = [r for r in mta_in if events.at[r, "event"] == "delivery"]
+        into = [r for r in mta_in if event[r] == "delivery"]
         if into:
             f.to_mailman_row = into[-1]
-            f.to_mailman_status = events.at[into[-1], "status"]
-    for r in sorted(lc.stages["mailman"], key=lambda r: events.at[r, "ts"]):
-        e = events.at[r, "event"]
+            f.to_mailman_status = cols.status[into[-1]]
+    for r in sorted(lc.stages["mailman"], key=lambda r: ts[r]):
+        e = event[r]
         if e == "held" and f.held_row is None:
             f.held_row = r
         elif e == "approved":
             f.approved_row = r
         elif e in MODERATION:
             f.decision_row = r
-    for r in sorted(lc.stages["handoff"], key=lambda r: events.at[r, "ts"]):
-        e = events.at[r, "event"]
+    for r in sorted(lc.stages["handoff"], key=lambda r: ts[r]):
+        e = event[r]
         if e == "smtp":
             f.smtp_rows.append(r)
         elif e == "post":
@@ -98,23 +110,38 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
         if f.delivered:
             f.first_delivery_at, f.last_delivery_at = counts["first_sent"], counts["last_sent"]
         f.final = unsent
+        f.outbound_problems = problems
     elif f.smtp_rows:
         f.recipients = int(pd.to_numeric(events.loc[f.smtp_rows[:1], "nrcpt"]).fillna(0).iloc[0])
     return f
 
 
 def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> pd.DataFrame:
-    """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once."""
-    pairs = [(k, r) for k, lc in lifecycles.items() for r in lc.stages["mta_out"]]
-    if not pairs:
-        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "host", "text", "row"])
-    keys, rows = zip(*pairs)
-    sub = events.loc[list(rows), ["event", "recipient", "status", "ts", "host", "text"]].copy()
-    sub["post"] = keys
-    sub["row"] = list(rows)
-    sub = sub[sub["event"] == "delivery"].sort_values(["ts", "row"], kind="stable")
-    return sub.groupby(["post", "recipient"], sort=False).tail(1).drop(columns="event")
+    """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once.
 
+    Sorted and picked on integer codes: a busy day has a million outbound lines.
+    """
+    keys = [k for k, lc in lifecycles.items() if lc.stages["mta_out"]]
+    if not keys:
+        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "host", "text", "row"])
+    sizes = [len(lifecycles[k].stages["mta_out"]) for k in keys]
+    rows = np.fromiter((r for k in keys for r in lifecycles[k].stages["mta_out"]), dtype="int64", count=sum(sizes))
+    post = np.repeat(np.arange(len(keys)), sizes)
+    keep = events["event"].take(rows).eq("delivery").to_numpy(dtype=bool, na_value=False)
+    rows, post = rows[keep], post[keep]
+    rcpt, _ = pd.factorize(events["recipient"].take(rows), use_na_sentinel=True)
+    ts = events["ts"].take(rows).to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.lexsort((rows, ts, rcpt, post))  # last key sorts first: post, recipient, time, row
+    rows, post, rcpt, ts = rows[order], post[order], rcpt[order], ts[order]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (post[1:] != post[:-1]) | (rcpt[1:] != rcpt[:-1])
+    rows, post, ts = rows[last], post[last], ts[last]
+    order = np.lexsort((rows, ts))  # in time order, as the rules quote them
+    rows, post = rows[order], post[order]
+    sub = events.loc[rows, ["recipient", "status", "ts", "host", "text"]]
+    sub.insert(0, "post", np.asarray(keys, dtype=object)[post])
+    sub["row"] = rows
+    return sub
 
 def outbound_counts(finals: pd.DataFrame) -> pd.DataFrame:
     """Per post: recipients, delivered, deferred, bounced, first_sent, last_sent (one groupby for all posts)."""

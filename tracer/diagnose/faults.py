@@ -247,26 +247,54 @@ def stale_lock(f: PostFacts, ctx: Context) -> Finding | None:
     return None
 
 
-def _outbound(status: tuple[str, ...], code: str, verb: str):
-    def rule(f: PostFacts, ctx: Context) -> Finding | None:
-        if f.final is None:
-            return None
-        bad = f.final[f.final["status"].isin(list(status))]
+OUTBOUND_CLASSES = {"outbound-deferred": ("deferred", "SOFTBOUNCE"), "outbound-bounced": ("bounced", "expired")}
+
+
+def outbound_problems(unsent: pd.DataFrame) -> dict[str, dict[str, tuple]]:
+    """post -> code -> (recipients, per-domain text, host, evidence rows), for every post at once.
+
+    ``unsent`` holds each recipient's last outbound attempt that was not ``sent``,
+    in time order. One grouped pass here instead of a frame filter per post: a
+    busy day has hundreds of posts with deferred recipients.
+    """
+    out: dict[str, dict[str, tuple]] = {}
+    if unsent is None or unsent.empty:
+        return out
+    u = unsent.assign(domain=unsent["recipient"].astype(object).map(
+        lambda r: str(r).rsplit("@", 1)[-1].lower()))
+    for code, statuses in OUTBOUND_CLASSES.items():
+        bad = u[u["status"].isin(list(statuses))]
         if bad.empty:
+            continue
+        per_dom = bad.groupby(["post", "domain"], sort=True).size()
+        last = bad.drop_duplicates(["post", "domain"], keep="last").set_index(["post", "domain"])["text"]
+        parts: dict[str, list[str]] = {}
+        for (post, dom), n in per_dom.items():
+            parts.setdefault(post, []).append(f"{dom}: {n} recipient(s), {last[(post, dom)]}")
+        heads = bad.groupby("post", sort=False).head(5)
+        rows = {p: [int(r) for r in g] for p, g in heads.groupby("post", sort=False)["row"]}
+        first_host = bad.drop_duplicates("post").set_index("post")["host"]
+        sizes = bad["post"].value_counts()
+        for post, texts in parts.items():
+            out.setdefault(post, {})[code] = (int(sizes[post]), "; ".join(texts), first_host[post], rows[post])
+    return out
+
+
+def _outbound(code: str, verb: str):
+    def rule(f: PostFacts, ctx: Context) -> Finding | None:
+        hit = (f.outbound_problems or {}).get(code)
+        if hit is None:
             return None
-        by_domain: dict[str, list] = defaultdict(list)
-        for r in bad.itertuples():  # the finals carry host and text: no lookups in the big table
-            by_domain[str(r.recipient).rsplit("@", 1)[-1].lower()].append(r)
-        parts = [f"{dom}: {len(rs)} recipient(s), {rs[-1].text}" for dom, rs in sorted(by_domain.items())]
-        text = f"{len(bad)} of {f.recipients} recipients {verb} at the end of the logs; " + "; ".join(parts) + "."
-        return Finding(code, bad["host"].iloc[0], _fix(code, text), _ev(ctx, bad["row"].astype(int).tolist()[:5]))
+        n, parts, host, rows = hit
+        text = f"{n} of {f.recipients} recipients {verb} at the end of the logs; {parts}."
+        return Finding(code, host, _fix(code, text), _ev(ctx, rows))
     rule.__name__ = code.replace("-", "_")
     rule.__doc__ = f"FAQ 13: outbound recipients {verb} (per-recipient MTA status, grouped by domain)."
     return rule
 
 
-outbound_deferred = _outbound(("deferred", "SOFTBOUNCE"), "outbound-deferred", "still deferred")
-outbound_bounced = _outbound(("bounced", "expired"), "outbound-bounced", "bounced")
+outbound_deferred = _outbound("outbound-deferred", "still deferred")
+outbound_bounced = _outbound("outbound-bounced", "bounced")
 
 FAULT_RULES = [runner_exited, runner_slice_missing, mta_unknown_list, mta_smrsh_refused, mta_pipe_failed,
                mailman_smtp_refused, mailman_smtp_error, shunted, stale_lock, outbound_deferred, outbound_bounced]
