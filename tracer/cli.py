@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import render
-from .diagnose import PROBLEM_STATES
 from .errors import TracerError
-from .trace import Trace, load
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+# pandas and everything built on it are imported inside the commands, so that
+# `message` can start its byte search in a child process first (tracer.focus.start)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Trace Mailman 2.1 list posts across hosts through MTA and Mailman logs.")
@@ -37,11 +40,14 @@ TzOpt = Annotated[Optional[list[str]], typer.Option("--tz", help="Area/City for 
 GraceOpt = Annotated[float, typer.Option("--grace", help="Minutes before the end of the logs in which an unfinished post counts as in flight.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 2) if any line could not be parsed.")]
 SkewOpt = Annotated[bool, typer.Option("--skew-correction/--no-skew-correction", help="Correct host clock offsets estimated from causal pairs.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache (MMTRACE_CACHE_DIR, else $XDG_CACHE_HOME/mmtrace or ~/.cache/mmtrace).")]
 
 
-def _load(paths, host, since, until, year, tz, grace, strict, skew=True, focus=None) -> Trace:
+def _load(paths, host, since, until, year, tz, grace, strict, skew=True, focus=None, cache=True) -> "Trace":
+    from .trace import load
+
     return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict,
-                skew_correction=skew, focus=focus)
+                skew_correction=skew, focus=focus, cache=cache)
 
 
 def _fail(exc: Exception) -> None:
@@ -49,7 +55,9 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _notes(trace: Trace, fmt: Format) -> None:
+def _notes(trace: "Trace", fmt: Format) -> None:
+    from . import render
+
     if fmt is Format.json:  # text output prints them itself; JSON carries them in "problems"
         for p in trace.problems:
             typer.echo(f"note: {render.text.safe(p)}", err=True)
@@ -59,22 +67,54 @@ def _notes(trace: Trace, fmt: Format) -> None:
 def message(ident: Annotated[str, typer.Argument(help="Message-ID (with or without <>) or MTA queue ID.")],
             paths: Paths, host: HostOpt = None, format: FormatOpt = Format.text, since: SinceOpt = None,
             until: UntilOpt = None, year: YearOpt = None, tz: TzOpt = None, grace: GraceOpt = 15.0,
-            strict: StrictOpt = False, skew: SkewOpt = True) -> None:
+            strict: StrictOpt = False, skew: SkewOpt = True, no_cache: NoCacheOpt = False) -> None:
     """One post's timeline across hosts, its state and the verdict.
+
+    The output is cached (see --no-cache): run again on unchanged files, it is
+    printed at once; files already searched are not read again for the same
+    post, and for another post only searched for what is new.
 
     Example: mmtrace message '<5216A1B2.8030105@example.org>' sample_logs/
     """
+    from .cache import Store, get_result, put_result, result_key
+    from .focus import start
+
+    store = None if no_cache else Store()
+    args = ("message", {"ident": ident, "host": host, "format": format.value, "since": since, "until": until,
+                        "year": year, "tz": tz, "grace": grace, "strict": strict, "skew": skew}, paths, host)
+    key = result_key(*args) if store is not None else None
+    done = get_result(store, key) if key is not None else None
+    if done is not None:
+        _emit(*done)
+    ahead = start(paths, host, ident, store)  # the byte search runs while pandas is imported
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict, skew, focus=ident)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, skew, focus=ahead or ident,
+                      cache=not no_cache)
         view = trace.lifecycle(ident)
     except KeyError as exc:
-        typer.echo(f"Error: {exc.args[0]}", err=True)
-        raise typer.Exit(1)
+        out, err, code = "", f"Error: {exc.args[0]}\n", 1
     except TracerError as exc:
         _fail(exc)
-    _notes(trace, format)
-    typer.echo(render.message_json(trace, view) if format is Format.json else render.message_text(trace, view), nl=False)
-    raise typer.Exit(1 if view.state in PROBLEM_STATES else 0)
+    else:
+        from . import render
+        from .diagnose import PROBLEM_STATES
+
+        err = "".join(f"note: {render.text.safe(p)}\n" for p in trace.problems) if format is Format.json else ""
+        out = render.message_json(trace, view) if format is Format.json else render.message_text(trace, view)
+        code = 1 if view.state in PROBLEM_STATES else 0
+    finally:
+        if ahead is not None:
+            ahead.close()
+    if key is not None:
+        put_result(store, key, out, err, code, args)
+    _emit(out, err, code)
+
+
+def _emit(out: str, err: str, code: int) -> None:
+    if err:
+        typer.echo(err, err=True, nl=False)
+    typer.echo(out, nl=False)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -86,6 +126,9 @@ def postmortem(paths: Paths, host: HostOpt = None, format: FormatOpt = Format.te
 
     Example: mmtrace postmortem sample_logs/ --format json
     """
+    from . import render
+    from .diagnose import PROBLEM_STATES
+
     try:
         trace = _load(paths, host, since, until, year, tz, grace, strict, skew)
         out = render.postmortem_json(trace) if format is Format.json else render.postmortem_text(trace)
@@ -107,6 +150,7 @@ def latency(paths: Paths, by: Annotated[str, typer.Option("--by", help="Group by
 
     Example: mmtrace latency sample_logs/ --by hour
     """
+    from . import render
     from .latency import latency_summary
 
     try:

@@ -116,7 +116,10 @@ def assign_transactions(events: pd.DataFrame) -> pd.Series:
     idx = np.flatnonzero(mask)
     if not len(idx):
         return pd.Series(dtype="int64")
-    idx = idx[np.argsort(events["ts"].to_numpy(dtype="datetime64[ns]")[idx], kind="stable")]
+    # time order; within a second, file order (rows of one file are not in line order)
+    files, _ = pd.factorize(events["path"].take(idx))
+    idx = idx[np.lexsort((events["line"].to_numpy()[idx], files,
+                          events["ts"].to_numpy(dtype="datetime64[ns]")[idx]))]
     key = np.zeros(len(idx), dtype="int64")
     for col in ("host", "instance", "queue_id"):
         codes, uniq = pd.factorize(events[col].take(idx), use_na_sentinel=True)

@@ -10,20 +10,25 @@ with its reason so ``--show-unparsed`` can list it).
 from __future__ import annotations
 
 import itertools
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 import os
 import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .formats import default_registry, mailman
 from .formats.envelope import _BSD_TS, parse_envelope
 from .formats.postfix import DELIVERY
 from .formats.programs import family_of
 from .formats.registry import Registry
-from .sources import MAILMAN_LOGS, Source, grep_lines, read_lines
+from .sources import MAILMAN_LOGS, Source, grep_lines, read_blocks, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
 UNPARSED_KEEP = 200
@@ -68,7 +73,9 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             pass
     if log == "maillog":
         if focus is not None and source.path != "-":
-            hits, total = grep_lines(source.path, [t.encode() for t in focus], problems)
+            from .focus import focus_hits  # the search that found the tokens already holds these lines
+
+            hits, total = focus_hits(source.path, focus, problems)
             records = _parse_syslog(hits, registry, res, seen, numbered=True)
             res.ignored += total - len(hits)  # not about the message: never parsed
         elif focus is not None:  # stdin cannot be scanned twice
@@ -76,6 +83,9 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             hits = [(n, t) for n, t in numbered if any(tok in t for tok in focus)]
             records = _parse_syslog(hits, registry, res, seen, numbered=True)
             res.ignored += len(numbered) - len(hits)
+        elif source.path != "-" and not problems:
+            lines.close()  # the bytes are read again, in blocks
+            records = _parse_blocks(read_blocks(source.path, problems), registry, res, seen, keys)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
@@ -86,7 +96,7 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
         if n:
             problems.append(f"{source.path}: not a log format mmtrace knows ({n} lines skipped)")
         records = _Chunks()
-    res.frame = records.frame()
+    res.frame = records if isinstance(records, pd.DataFrame) else records.frame()
     res.total = res.parsed + res.ignored + res.unparsed
     return res
 
@@ -150,6 +160,10 @@ _FAST = re.compile(r"(?:<\d{1,3}>)?(" + _BSD_TS + r") (\S+) (postfix(?:-[^/\s\[]
                    r"(smtp|lmtp|local|virtual|pipe|error|discard))\[(\d+)\]: (?=\S+: to=|to=)" + DELIVERY)
 
 
+def _no_match(_text: str) -> None:
+    return None
+
+
 def _repeated(seen: set | None, key) -> bool:
     """True if this host already had this line (overlapping rotations, loghost + local copy)."""
     if seen is None:
@@ -168,13 +182,16 @@ def stable_key(text: str) -> int:
 
 
 def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: set | None,
-                  numbered: bool = False, keys: bool = False) -> "_Chunks":
+                  numbered: bool = False, keys: bool = False, records: "_Chunks | None" = None,
+                  fast: bool = True) -> "_Chunks":
     """Maillog lines -> records. ``keys`` adds ``_k`` (:func:`stable_key`) so a parent process
-    can drop lines repeated across files that different workers read."""
-    records = _Chunks()
+    can drop lines repeated across files that different workers read. ``fast=False`` skips the
+    delivery-line regex (lines the block scanner passed on are seldom deliveries; the registry
+    still parses those that are, to the same fields)."""
+    records = _Chunks() if records is None else records
     path = res.source.path
     families = registry.families
-    fast_match = _FAST.match
+    fast_match = _FAST.match if fast else _no_match
     delivery = {d: registry.match(f"postfix/{d}", _SAMPLE_DELIVERY)[0] for d in
                 ("smtp", "lmtp", "local", "virtual", "pipe", "error", "discard")}
     for no, text in (lines if numbered else enumerate(lines, 1)):
@@ -231,6 +248,148 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
     return records
 
 
+def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: FileResult,
+                  seen: set | None, keys: bool = False) -> pd.DataFrame:
+    """A maillog's blocks -> its events: the scanned delivery lines, then the others.
+
+    The canonical Postfix delivery lines (~93% of a busy maillog) are parsed by
+    :mod:`tracer.fastscan` straight into Arrow columns; every other line takes
+    the general path of :func:`_parse_syslog`. The two parts are not interleaved
+    back into line order: that copy of every column costs more than the scan
+    itself (each fresh page faults), and whoever needs file order sorts by
+    ``line`` (see :func:`tracer.correlate.assign_transactions`).
+    """
+    from .fastscan import scan_block
+
+    tables, records = [], _Chunks()
+
+    def general(block: bytes, scanned) -> None:
+        table, rest = scanned.result()
+        if table.num_rows:
+            tables.append(table)
+        if len(rest):
+            _parse_syslog(((no, _decode(block[a:b])) for no, a, b in rest.tolist()), registry, res, seen,
+                          numbered=True, keys=keys, records=records, fast=False)
+
+    # the scan releases the GIL: the next block is scanned on another core while
+    # this thread parses the lines the scanner passed on
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque = deque()
+        for block, first in blocks:
+            pending.append((block, pool.submit(scan_block, block, first)))
+            if len(pending) > 1:
+                general(*pending.popleft())
+        while pending:
+            general(*pending.popleft())
+    fast = _fast_table(tables, registry, res.source.path, keys)
+    if fast is not None:
+        fresh = _fresh(seen, tables_key(tables))
+        if not fresh.all():
+            res.ignored += int((~fresh).sum())
+            fast = fast.filter(pa.array(fresh))
+        res.parsed += fast.num_rows
+    slow = records.frame()
+    if fast is None:
+        return slow
+    if not slow.empty:  # fast rows first, then the others: row order is not line order within a file
+        slow_table = _aligned(pa.Table.from_pandas(slow, preserve_index=False), fast.schema)
+        fast = pa.concat_tables([fast, slow_table], promote_options="permissive")
+    return fast.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
+def _aligned(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with columns typed like ``schema``'s: all-missing ones (pandas gives them as double)
+    and numbers still as regex text, which the cast to the event schema would coerce anyway."""
+    for i, f in enumerate(table.schema):
+        want = schema.field(f.name).type if f.name in schema.names else None
+        if want is None or f.type == want:
+            continue
+        col = table.column(i)
+        if col.null_count == table.num_rows:
+            table = table.set_column(i, f.name, pa.nulls(table.num_rows, want))
+        elif pa.types.is_floating(want) and not pa.types.is_floating(f.type):
+            values = pd.to_numeric(col.to_pandas(), errors="coerce").astype("float64")
+            table = table.set_column(i, f.name, pa.array(values, pa.float64(), from_pandas=True))
+    return table
+
+
+#: Arrow -> pandas dtypes for the event frames (pandas' Arrow-backed strings are large_string)
+_PANDAS_TYPES = {pa.large_string(): pd.StringDtype("pyarrow"), pa.string(): pd.StringDtype("pyarrow")}
+
+
+def _decode(raw: bytes) -> str:
+    raw = raw.rstrip(b"\r")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+class Seen(set):
+    """Fingerprints of the lines a host already had: a set for lines parsed one by one, and
+    arrays for the scanned delivery lines (a million set insertions cost half a second)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrays: list[np.ndarray] = []
+
+
+def tables_key(tables: list[pa.Table]) -> np.ndarray:
+    return np.concatenate([t.column("key").to_numpy() for t in tables])
+
+
+def _fresh(seen: set | None, keys: np.ndarray) -> np.ndarray:
+    """Rows whose line this host has not had yet."""
+    if seen is None:
+        return np.ones(len(keys), dtype=bool)
+    if not isinstance(seen, Seen):
+        add = seen.add
+        return np.fromiter((not (k in seen or add(k)) for k in keys.tolist()), dtype=bool, count=len(keys))
+    dup = pd.Series(keys).duplicated().to_numpy()
+    if seen.arrays:
+        dup = dup | np.isin(keys, np.concatenate(seen.arrays), kind="sort")
+    seen.arrays.append(keys[~dup])
+    return ~dup
+
+
+def _fast_table(tables: list, registry: Registry, path: str, keys: bool) -> pa.Table | None:
+    """The scanned delivery rows with the event columns the general path gives them, built in Arrow."""
+    if not tables:
+        return None
+    t = pa.concat_tables(tables)
+    n = t.num_rows
+
+    def recode(col: str, fn) -> pa.Array:  # a function of a low-cardinality column, via its dictionary
+        d = pc.dictionary_encode(t.column(col)).combine_chunks()
+        values = pa.array([fn(v) for v in d.dictionary.to_pylist()], pa.large_string())
+        return pa.DictionaryArray.from_arrays(d.indices, values).cast(pa.large_string())
+
+    names = {}
+    extra = {
+        "pattern": recode("daemon", lambda d: names.setdefault(
+            d, registry.match(f"postfix/{d}", _SAMPLE_DELIVERY)[0].name)),
+        "instance": recode("program", lambda p: family_of(p)[1]),
+        "event": pa.repeat(pa.scalar("delivery", pa.large_string()), n),
+        "ts_kind": pa.repeat(pa.scalar("bsd", pa.large_string()), n),
+        "path": pa.repeat(pa.scalar(path, pa.large_string()), n),
+    }
+    cols, fields = [], []
+    for f in t.schema:
+        if f.name in ("daemon", "key"):
+            continue
+        a = t.column(f.name)
+        a = a.cast(pa.float64()) if f.name == "delay" else (a.cast(pa.large_string()) if a.type == pa.string() else a)
+        cols.append(a)
+        fields.append(f.name)
+    for k, a in extra.items():
+        cols.append(a)
+        fields.append(k)
+    if keys:
+        cols.append(t.column("key"))
+        fields.append("_k")
+    return pa.table(cols, names=fields)
+
+
 def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: FileResult,
                    seen: set | None) -> list[dict]:
     records = _Chunks()
@@ -262,39 +421,17 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
 def iter_parse(sources: list[Source], registry: Registry | None = None,
                focus: tuple[str, ...] | None = None) -> Iterator[FileResult]:
     """Parse sources in order, deduplicating lines per host across overlapping files."""
-    seen: dict[str, set] = {}
+    seen: dict[str, Seen] = {}
     for src in sources:
-        yield parse_file(src, registry, seen.setdefault(src.host, set()), focus)
-
-
-_QID_IN_LINE = re.compile(r"\]:? (?:(?:warning|error|fatal|panic): )?([0-9A-Za-z]{6,}): ")
-_MSGID_OF_QID = re.compile(r": message-id=(<[^>\s]*>)|msgid=(<[^>\s]*>)")
+        yield parse_file(src, registry, seen.setdefault(src.host, Seen()), focus)
 
 
 def focus_pattern(sources: list[Source], ident: str) -> tuple[str, ...]:
     """Literal tokens (Message-ID, queue IDs) found in every maillog line that can belong to ``ident``.
 
-    Searches the bytes first and parses nothing: lines with the Message-ID give the
-    queue IDs of every transaction carrying it (inbound and each outbound chunk);
-    a queue ID given instead leads to its Message-ID first.
+    Searches the bytes first and parses nothing (:func:`tracer.focus.find`); the
+    result also carries the lines it found, so :func:`parse_file` does not search again.
     """
-    bare = ident.strip().strip("<>")
-    maillogs = [s for s in sources if s.log in (None, "maillog")]
-    tokens = {bare}
+    from .focus import find
 
-    def scan(needle: str) -> list[str]:
-        return [text for src in maillogs if src.path != "-" for _, text in grep_lines(src.path, [needle.encode()], [])[0]]
-
-    if "@" not in bare:  # a queue ID: find its Message-ID, then proceed as for one
-        for text in scan(bare):
-            m = _MSGID_OF_QID.search(text)
-            if m:
-                bare = (m.group(1) or m.group(2)).strip("<>")
-                tokens.add(bare)
-                break
-    if "@" in bare:
-        for text in scan(bare):
-            m = _QID_IN_LINE.search(text)
-            if m:
-                tokens.add(m.group(1))
-    return tuple(sorted(tokens))
+    return find(sources, ident)

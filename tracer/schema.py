@@ -59,6 +59,18 @@ def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
 
 
+def _numeric(s: pd.Series) -> pd.Series:
+    """Numbers from regex text; only the present values are converted (a busy day's size
+    and nrcpt columns are a million rows, nearly all missing)."""
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s
+    have = s.notna().to_numpy(dtype=bool)
+    out = pd.Series(float("nan"), index=s.index, dtype="float64")
+    if have.any():
+        out[have] = pd.to_numeric(s[have].astype(object), errors="coerce").astype("float64")
+    return out
+
+
 def cast_events(df: pd.DataFrame) -> pd.DataFrame:
     """Cast parsed records to the schema: every column, explicit dtype, schema order.
 
@@ -79,9 +91,9 @@ def cast_events(df: pd.DataFrame) -> pd.DataFrame:
         if dtype == "datetime64[ns, UTC]":
             out[col] = pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]")
         elif dtype in ("Int64", "int64"):
-            out[col] = pd.to_numeric(s, errors="coerce").astype("Int64")
+            out[col] = _numeric(s).astype("Int64")
         elif dtype == "float64":
-            out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
+            out[col] = _numeric(s).astype("float64")
         else:
             out[col] = s.astype("string")
     res = pd.DataFrame(out, index=df.index)

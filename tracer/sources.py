@@ -245,3 +245,49 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
         if path != "-":
             fh.close()
     return hits, total
+
+
+def read_blocks(path: str, problems: list[str], size: int = 16 * 2**20,
+                piece: int = 2**20) -> Iterator[tuple[bytes, int]]:
+    """``(block, first line number)``: the file's bytes in blocks of whole lines, decompressed.
+
+    The parser works on blocks (a C scan over the bytes), not on decoded lines.
+    Reads go ``piece`` bytes at a time so that a damaged archive still yields
+    every whole line before the damage, as :func:`read_lines` does.
+    """
+    try:
+        fh = open_bytes(path)
+    except InputError as exc:
+        problems.append(str(exc))
+        return
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return
+    line, carry, pieces, have = 1, b"", [], 0
+    try:
+        while True:
+            chunk = fh.read(piece)
+            if chunk:
+                pieces.append(chunk)
+                have += len(chunk)
+                if have < size:
+                    continue
+            data = carry + b"".join(pieces)
+            pieces, have = [], 0
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if cut:
+                yield data[:cut], line
+                line += data.count(b"\n", 0, cut) + (0 if data[cut - 1:cut] == b"\n" else 1)
+            carry = data[cut:]
+            if not chunk:
+                break
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        data = carry + b"".join(pieces)
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut], line
+        problems.append(f"{path}: archive is damaged or truncated ({exc}); "
+                        f"lines before the damage were read")
+    finally:
+        if path != "-":
+            fh.close()

@@ -12,6 +12,7 @@ mailman2-logs.md 1.2-1.3.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -73,7 +74,7 @@ def resolve(ts: Sequence[str], kinds: Sequence[str], tz: str | None, year: int |
     >>> resolve(["Dec 31 23:59:58", "Jan  1 00:00:03"], ["bsd", "bsd"], "UTC", year_hint=2014).tolist()
     [Timestamp('2013-12-31 23:59:58+0000', tz='UTC'), Timestamp('2014-01-01 00:00:03+0000', tz='UTC')]
     """
-    text = pd.Series(ts, dtype=object)
+    text = ts.reset_index(drop=True) if isinstance(ts, pd.Series) else pd.Series(ts, dtype=object)
     if len(text) != len(kinds):
         raise ValueError(f"resolve: {len(text)} stamps but {len(kinds)} kinds")
     out = np.full(len(text), _NAT, dtype=np.int64)
@@ -161,7 +162,7 @@ def _bsd_columns(s: pd.Series, chunk: int = 1 << 18):
     day = np.zeros(n, dtype=np.int64)
     nanos = np.zeros(n, dtype=np.int64)
     fixed = np.zeros(n, dtype=bool)
-    values = s.to_numpy(dtype=object, na_value="")
+    values = _fixed_width(s)
     weights = 10 ** np.arange(8, -1, -1, dtype=np.int64)
     for lo in range(0, n, chunk):
         u = np.asarray(values[lo:lo + chunk], dtype="U26")
@@ -189,6 +190,24 @@ def _bsd_columns(s: pd.Series, chunk: int = 1 << 18):
         nanos[sl] = ns
         fixed[sl] = good
     return month, day, nanos, fixed
+
+
+def _fixed_width(s: pd.Series) -> np.ndarray:
+    """The stamps as numpy ``S15`` straight from their Arrow bytes when all are ``Mmm dd hh:mm:ss``
+    (the usual case: no Python string per row), else as objects."""
+    arr = s.array
+    if isinstance(arr, pd.arrays.ArrowStringArray) and len(s):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        a = arr._pa_array.combine_chunks()  # noqa: SLF001 - the Arrow data behind pandas' strings
+        if a.null_count == 0 and pc.all(pc.equal(pc.binary_length(a), 15)).as_py():
+            a = a.cast(pa.large_binary())
+            first = int(np.frombuffer(a.buffers()[1], dtype=np.int64, count=1, offset=a.offset * 8)[0])
+            data = np.frombuffer(a.buffers()[2], dtype=np.uint8)[first:first + 15 * len(a)]
+            if (data < 128).all():  # numpy reads S as ASCII
+                return data.view("S15")
+    return s.to_numpy(dtype=object, na_value="")
 
 
 def _to_english(stamp: str) -> str | float:
@@ -268,6 +287,13 @@ def _second_pass(wall: np.ndarray) -> np.ndarray:
 
 def _zone(tz: str | None) -> str:
     """A zone name pandas accepts, or UsageError saying what to pass instead."""
+    return _zone_for(tz, os.environ.get("TZ") if tz is None else None)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_for(tz: str | None, env_tz: str | None) -> str:
+    """:func:`_zone`, remembered: ``format_ts`` asks once per printed time, and finding this
+    machine's zone stats /etc/localtime each time (``env_tz`` keys the answer to $TZ)."""
     name = local_zone_name() if tz is None else tz
     try:
         ZoneInfo(name)

@@ -19,7 +19,9 @@ from .correlate import Correlation, Lifecycle, correlate
 from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
 from .formats.registry import Registry
-from .parse import FileResult, focus_pattern, iter_parse
+from .cache import Store
+from .focus import find as find_focus, parse_sources
+from .parse import FileResult, iter_parse
 from .schema import cast_events, empty_events
 from .sources import discover
 
@@ -119,11 +121,19 @@ class Trace:
 def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, until=None,
          year: int | None = None, tz: Iterable[str] | None = None, grace: str | pd.Timedelta = "15min",
          registry: Registry | None = None, strict: bool = False, progress: bool | None = None,
-         skew_correction: bool = True, focus: str | None = None, parallel: bool = True) -> Trace:
+         skew_correction: bool = True, focus: str | None = None, parallel: bool = False,
+         cache: bool = True) -> Trace:
     """Read logs from files, directories (``ROOT/<host>/...``) and ``--host NAME=PATH`` specs.
+
+    ``parallel`` parses big maillogs in worker processes (:mod:`tracer.workers`). It is
+    off by default: since the delivery lines are scanned in C (with the next block
+    scanned on a second core by a thread), shipping a million parsed rows back from
+    a worker costs more than it saves on two cores.
 
     ``focus`` (a Message-ID or queue ID) reads only the maillog lines that can
     belong to that message, after a byte search; Mailman logs are read whole.
+    With ``focus`` and ``cache``, what the search found and the parsed Mailman logs
+    are kept in the on-disk cache (:mod:`tracer.cache`) for the next run on the same files.
 
     >>> t = load(["sample_logs/"], since="2013-08-22")   # doctest: +SKIP
     """
@@ -131,12 +141,14 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     default_tz, host_tz = parse_tz_options(tz)
     results: list[FileResult] = []
     bar = _progress(sources, progress)
-    pattern = focus_pattern(sources, focus) if focus else None
+    store = Store() if focus and cache else None
+    pattern = find_focus(sources, focus, store) if focus else None
     if parallel and pattern is None and registry is None and workers.worth_it(sources):
         results = workers.parse_parallel(sources, bar.update if bar is not None else None)
         problems += [p for r in results for p in r.problems]
     else:
-        for res in iter_parse(sources, registry, pattern):
+        parsed = iter_parse(sources, registry) if pattern is None else parse_sources(sources, registry, pattern, store)
+        for res in parsed:
             results.append(res)
             problems += res.problems
             if bar is not None:
@@ -208,7 +220,7 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
         zone_of = lambda h: host_tz.get(h, default_tz)  # noqa: E731
         ts = pd.Series(pd.NaT, index=fr.index, dtype="datetime64[ns, UTC]")
         for h, idx in fr.groupby("host", sort=False).groups.items():
-            ts.loc[idx] = timestamps.resolve(fr.loc[idx, "ts_text"].tolist(), fr.loc[idx, "ts_kind"].tolist(),
+            ts.loc[idx] = timestamps.resolve(fr.loc[idx, "ts_text"], fr.loc[idx, "ts_kind"],
                                              zone_of(h), year=year,
                                              year_hint=hints.get(h, res.mtime_year)).array
         fr = fr.drop(columns=["ts_text", "ts_kind"])

@@ -1,0 +1,324 @@
+"""tracer.fastscan: the C scanner, its pure-Python fallback and the ``_FAST`` regex agree line for line."""
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from tracer import fastscan
+from tracer.formats.postfix import _delivery_text
+from tracer.parse import _FAST
+
+ROOT = Path(__file__).resolve().parents[1]
+MAILLOGS = sorted(ROOT.glob("sample_logs/*/var/log/maillog*")) + sorted(ROOT.glob("tests/scenarios/*/site/*/var/log/maillog"))
+STRINGS = fastscan.STRINGS
+
+needs_c = pytest.mark.skipif(not fastscan.AVAILABLE, reason="tracer._fastscan is not built (no C compiler at "
+                             "install time?): only the pure-Python scan is tested")
+SCANS = [pytest.param(fastscan.scan_block_py, id="python"),
+         pytest.param(getattr(fastscan, "_scan_c", None), id="c", marks=needs_c)]
+
+BASE = ("Aug 22 09:14:02 lists-be postfix/smtp[2211]: 4A1C2E0123: to=<ann@example.org>, "
+        "relay=mx.example.org[192.0.2.1]:25, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, "
+        "status=sent (250 2.0.0 Ok: queued as 9F8E7D6C5B)")
+
+
+def _regex(text: str) -> dict | None:
+    """What tracer.parse's fast lane makes of a line: _FAST, then the delivery pattern's derive."""
+    m = _FAST.match(text)
+    if m is None:
+        return None
+    fields = _delivery_text(m.groupdict())
+    row = dict(zip(("ts_text", "syslog_host", "program", "daemon"), m.group(1, 2, 3, 4)), pid=int(m.group(5)))
+    row.update({c: fields.get(c) for c in STRINGS[4:]})
+    return row
+
+
+def _pieces(block: bytes) -> list[bytes]:
+    """The lines of a block as the scanners cut them."""
+    lines = block.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")  # as tracer.sources.read_lines does
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _check_against_regex(block: bytes, table: pa.Table, rest: np.ndarray, first_line: int = 1) -> int:
+    """Every row equals the regex's fields; every line is a row or rest, once; returns rows."""
+    lines = _pieces(block)
+    rows = table.to_pylist()
+    assert sorted([r["line"] for r in rows] + rest[:, 0].tolist()) == list(range(first_line, first_line + len(lines)))
+    for row in rows:
+        raw = lines[row.pop("line") - first_line]
+        assert row.pop("key") == fastscan.line_key(raw)
+        assert row == _regex(_decode(raw)), raw
+    return len(rows)
+
+
+def _unaccepted_regex_lines(block: bytes, table: pa.Table) -> list[str]:
+    done = set(table.column("line").to_pylist())
+    return [t for no, raw in enumerate(_pieces(block), 1) if no not in done and _regex(t := _decode(raw))]
+
+
+def _same(a: tuple[pa.Table, np.ndarray], b: tuple[pa.Table, np.ndarray]) -> None:
+    assert a[0].schema == b[0].schema == fastscan.SCHEMA
+    assert a[0].to_pylist() == b[0].to_pylist()
+    assert a[1].tolist() == b[1].tolist()
+
+
+# --- real logs ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_block() -> bytes:
+    return b"".join(p.read_bytes().rstrip(b"\n") + b"\n" for p in MAILLOGS)
+
+
+@pytest.fixture(scope="module")
+def generated_block(tmp_path_factory) -> bytes:
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(out), "--lines", "20000", "-q"],
+                   check=True)
+    return (out / "lists-be" / "var" / "log" / "maillog").read_bytes()
+
+
+def test_every_canonical_delivery_line_of_the_sample_and_scenario_logs_is_a_row(sample_block):
+    table, rest = fastscan.scan_block(sample_block, 1)
+    assert _check_against_regex(sample_block, table, rest) > 300
+    assert _unaccepted_regex_lines(sample_block, table) == []
+
+
+def test_every_delivery_line_of_a_generated_day_is_a_row_with_the_regex_fields(generated_block):
+    table, rest = fastscan.scan_block(generated_block, 1)  # C when built; the fallback is held to it below
+    assert _check_against_regex(generated_block, table, rest) > 15000
+    assert _unaccepted_regex_lines(generated_block, table) == []
+
+
+@needs_c
+def test_c_and_python_scans_give_identical_tables_and_rest(sample_block, generated_block):
+    for block in (sample_block, generated_block):
+        _same(fastscan._scan_c(block, 7), fastscan.scan_block_py(block, 7))
+
+
+# --- hand-written lines -------------------------------------------------------------------------------
+
+def _variant(old: str, new: str) -> str:
+    assert old in BASE
+    return BASE.replace(old, new)
+
+
+ACCEPTED = {
+    "space-padded day": (_variant("Aug 22", "Aug  2"), {"ts_text": "Aug  2 09:14:02"}),
+    "unpadded day": (_variant("Aug 22", "Aug 2"), {"ts_text": "Aug 2 09:14:02"}),
+    "zero-padded day": (_variant("Aug 22", "Aug 02"), {"ts_text": "Aug 02 09:14:02"}),
+    "fraction of a second": (_variant("09:14:02", "09:14:02.123456"), {"ts_text": "Aug 22 09:14:02.123456"}),
+    "nanoseconds": (_variant("09:14:02", "09:14:02.123456789"), {"ts_text": "Aug 22 09:14:02.123456789"}),
+    "postmulti instance": (_variant("postfix/smtp", "postfix-out/smtp"), {"program": "postfix-out/smtp", "daemon": "smtp"}),
+    "syslog_name with a service": (_variant("postfix/smtp", "postfix-smo/submission/lmtp"),
+                                   {"program": "postfix-smo/submission/lmtp", "daemon": "lmtp"}),
+    "host with brackets": (_variant("lists-be", "be[1]"), {"syslog_host": "be[1]"}),
+    "no queue ID": (_variant("4A1C2E0123: ", ""), {"queue_id": None, "recipient": "ann@example.org"}),
+    "long base-52 queue ID": (_variant("4A1C2E0123", "3mPVKl0Mhjz7sXv"), {"queue_id": "3mPVKl0Mhjz7sXv"}),
+    "empty recipient": (_variant("to=<ann@example.org>", "to=<>"), {"recipient": ""}),
+    "orig_to": (_variant(">, relay", ">, orig_to=<list@lists.example.edu>, relay"),
+                {"orig_to": "list@lists.example.edu"}),
+    "empty orig_to": (_variant(">, relay", ">, orig_to=<>, relay"), {"orig_to": ""}),
+    "empty relay": (_variant("mx.example.org[192.0.2.1]:25", ""), {"relay": ""}),
+    "conn_use": (_variant(":25, delay", ":25, conn_use=3, delay"), {"relay": "mx.example.org[192.0.2.1]:25"}),
+    "tls": (_variant(", dsn=", ", tls=TLSv1.3 TLS_AES_256_GCM_SHA384, dsn="), {"dsn": "2.0.0"}),
+    "no delays and no dsn": (_variant("delays=0.1/0/0/0.2, dsn=2.0.0, ", ""), {"delays": None, "dsn": None}),
+    "no text": (_variant(" (250 2.0.0 Ok: queued as 9F8E7D6C5B)", ""), {"text": None, "queued_as": None}),
+    "status with a dash": (_variant("status=sent", "status=force-expired"), {"status": "force-expired"}),
+    "text cut short keeps its last character": (_variant("9F8E7D6C5B)", "9F8E7D6C5"),
+                                                {"text": "250 2.0.0 Ok: queued as 9F8E7D6C5", "queued_as": "9F8E7D6C5"}),
+    "nested parentheses lose only the last": (
+        _variant("(250 2.0.0 Ok: queued as 9F8E7D6C5B)", "(host mx said: 550 5.1.1 unknown (in reply to RCPT TO command))"),
+        {"text": "host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)", "queued_as": None}),
+    "empty text": (_variant("(250 2.0.0 Ok: queued as 9F8E7D6C5B)", "("), {"text": "", "queued_as": None}),
+    "only a parenthesis": (_variant("(250 2.0.0 Ok: queued as 9F8E7D6C5B)", "()"), {"text": "", "queued_as": None}),
+    "queued as with a full stop": (_variant("9F8E7D6C5B)", "9F8E7D6C5B.)"), {"queued_as": "9F8E7D6C5B"}),
+    "queued as of only dots is empty, not missing": (_variant("9F8E7D6C5B)", "...)"), {"queued_as": ""}),
+    "the last of two queued as": (
+        _variant("(250 2.0.0 Ok: queued as 9F8E7D6C5B)",
+                 "(250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 7A7A7A7A7A; queued as 4B4B4B4B4B)"),
+        {"queued_as": "4B4B4B4B4B"}),
+    "queued as matches do not overlap": (_variant("9F8E7D6C5B)", "fooqueued as BAR)"), {"queued_as": "fooqueued"}),
+    "queued as before forwarded as": (_variant("9F8E7D6C5B)", "X1, forwarded as Y2)"), {"queued_as": "X1"}),
+    "forwarded as": (_variant("(250 2.0.0 Ok: queued as 9F8E7D6C5B)", "(forwarded as 3C3C3C3C3C)"),
+                     {"queued_as": "3C3C3C3C3C"}),
+    "queued as with nothing after it": (_variant("queued as 9F8E7D6C5B)", "queued as )"), {"queued_as": None}),
+    "local delivery": ("Aug 22 09:14:03 be postfix/local[7]: 5B5B5B5B5B: to=<list@lists.example.edu>, relay=local, "
+                       "delay=0.07, delays=0.04/0/0/0.03, dsn=2.0.0, status=sent "
+                       '(delivered to command: /usr/lib/mailman/mail/mailman post list)',
+                       {"daemon": "local", "relay": "local", "pid": 7}),
+    "eighteen-digit pid": (_variant("[2211]", "[123456789012345678]"), {"pid": 123456789012345678}),
+    "a quote inside the address": (_variant("to=<ann@example.org>", 'to=<a"n"n@example.org>'), {"recipient": 'a"n"n@example.org'}),
+}
+
+REJECTED = {  # True: the regex accepts it, C (and the Python fallback) leave it to the slow path
+    "syslog priority": ("<22>" + BASE, True),
+    "quoted localpart": (_variant("to=<ann@example.org>", 'to=<"a,n"@example.org>'), True),
+    "unbracketed recipient": (_variant("to=<ann@example.org>", "to=ann@example.org"), True),
+    "recipient without >": (_variant("to=<ann@example.org>", "to=<ann@example.org"), True),
+    "unbracketed orig_to": (_variant(">, relay", ">, orig_to=list@x, relay"), True),
+    "nineteen-digit pid": (_variant("[2211]", "[1234567890123456789]"), True),
+    "non-ASCII": (_variant("ann@", "jürgen@"), True),
+    "a tab": (_variant("Ok: ", "Ok:\t"), True),
+    "two carriage returns": (BASE + "\r\r", True),
+    "ten fraction digits": (_variant("09:14:02", "09:14:02.1234567891"), False),
+    "English month only": (_variant("Aug", "Aoû"), False),
+    "three-digit day": (_variant("Aug 22", "Aug 122"), False),
+    "not a delivery daemon": (_variant("postfix/smtp", "postfix/smtpd"), False),
+    "empty path component": (_variant("postfix/smtp", "postfix//smtp"), False),
+    "empty instance": (_variant("postfix/smtp", "postfix-/smtp"), False),
+    "not postfix": (_variant("postfix/smtp", "postfixx/smtp"), False),
+    "queue ID too short": (_variant("4A1C2E0123", "4A1C2"), False),
+    "lower-case hex queue ID": (_variant("4A1C2E0123", "4a1c2e0123"), False),
+    "NOQUEUE": (_variant("4A1C2E0123", "NOQUEUE"), False),
+    "no relay": (_variant("relay=mx.example.org[192.0.2.1]:25, ", ""), False),
+    "conn_use without a number": (_variant(":25, delay", ":25, conn_use=x, delay"), False),
+    "empty delays": (_variant("delays=0.1/0/0/0.2", "delays="), False),
+    "four-digit dsn part": (_variant("dsn=2.0.0", "dsn=2.0.0000"), False),
+    "junk after status": (_variant(" (250", " junk (250"), False),
+    "no space before text": (_variant(" (250", "(250"), False),
+    "truncated in the relay": (BASE[:BASE.index("relay=") + 10], False),
+    "empty line": ("", False),
+    "a qmgr line": ("Aug 22 09:14:02 be postfix/qmgr[1890]: 4A1C2E0123: removed", False),
+    "a connect failure": ("Aug 22 09:14:02 be postfix/smtp[1]: connect to mx.example.org[192.0.2.1]:25: "
+                          "Connection refused", False),
+    "an ISO stamp": ("2013-08-22T09:14:02+02:00" + BASE[15:], False),
+}
+
+
+@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_canonical_variants_give_the_regex_fields(scan, name):
+    line, expected = ACCEPTED[name]
+    block = line.encode() + b"\n"
+    table, rest = scan(block, 1)
+    assert table.num_rows == 1 and rest.shape == (0, 3)
+    row = table.to_pylist()[0]
+    assert {k: row[k] for k in expected} == expected
+    _check_against_regex(block, table, rest)
+
+
+@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("name", REJECTED)
+def test_other_lines_are_left_to_the_slow_path(scan, name):
+    line, regex_accepts = REJECTED[name]
+    block = line.encode() + b"\n"
+    table, rest = scan(block, 1)
+    assert table.num_rows == 0
+    assert rest.tolist() == [[1, 0, len(_pieces(block)[0])]]
+    assert (_regex(_decode(_pieces(block)[0])) is not None) == regex_accepts
+
+
+@pytest.mark.parametrize("scan", SCANS)
+def test_crlf_line_ends_lose_the_carriage_return_and_the_key_ignores_it(scan):
+    table, rest = scan(BASE.encode() + b"\r\n" + BASE.encode() + b"\r", 1)
+    assert table.column("text").to_pylist() == ["250 2.0.0 Ok: queued as 9F8E7D6C5B"] * 2
+    assert table.column("key").to_pylist() == [fastscan.line_key(BASE.encode())] * 2
+
+
+@pytest.mark.parametrize("scan", SCANS)
+def test_rest_gives_line_numbers_and_byte_offsets_from_first_line(scan):
+    lines = [b"junk", BASE.encode(), b"", b"Aug 22 09:14:02 be postfix/qmgr[1]: 4A1C2E0123: removed\r",
+             "caf\u00e9".encode(), BASE.encode(), b"last line without a newline"]
+    block = b"\n".join(lines)
+    table, rest = scan(block, 100)
+    assert table.column("line").to_pylist() == [101, 105]
+    assert rest[:, 0].tolist() == [100, 102, 103, 104, 106]
+    assert [block[s:e] for s, e in rest[:, 1:].tolist()] == [b"junk", b"", lines[3][:-1], lines[4], lines[6]]
+    assert rest.dtype == np.int64
+
+
+@pytest.mark.parametrize("scan", SCANS)
+def test_a_final_newline_ends_the_last_line_and_starts_none(scan):
+    one = BASE.encode()
+    assert scan(one + b"\n", 1)[0].num_rows == scan(one, 1)[0].num_rows == 1
+    assert scan(b"\n", 1)[1].tolist() == [[1, 0, 0]]
+    table, rest = scan(b"", 1)
+    assert table.num_rows == 0 and rest.shape == (0, 3) and table.schema == fastscan.SCHEMA
+
+
+@pytest.mark.parametrize("scan", SCANS)
+def test_missing_optional_groups_are_null_and_empty_matches_are_empty_strings(scan):
+    line = "Aug 22 09:14:02 be postfix/error[9]: to=<>, relay=, delay=0, status=bounced"
+    row = scan(line.encode(), 1)[0].to_pylist()[0]
+    assert row["recipient"] == "" and row["relay"] == ""
+    assert [row[c] for c in ("queue_id", "orig_to", "delays", "dsn", "text", "queued_as")] == [None] * 6
+
+
+def test_key_is_fnv1a_64_masked_to_63_bits():
+    assert fastscan.line_key(b"") == 0xCBF29CE484222325 & 0x7FFFFFFFFFFFFFFF
+    assert fastscan.line_key(b"a") == 0xAF63DC4C8601EC8C & 0x7FFFFFFFFFFFFFFF  # published FNV-1a test vector
+    assert fastscan.line_key(b"foobar") == 0x85944171F73967E8 & 0x7FFFFFFFFFFFFFFF
+
+
+def test_table_schema_is_arrow_strings_and_int64():
+    assert fastscan.SCHEMA.names == ["line", "ts_text", "syslog_host", "program", "daemon", "pid", "queue_id",
+                                     "recipient", "orig_to", "relay", "delay", "delays", "dsn", "status", "text",
+                                     "queued_as", "key"]
+    assert {str(t) for t in fastscan.SCHEMA.types} == {"int64", "large_string"}  # what pandas keeps without a copy
+
+
+@needs_c
+def test_c_scan_accepts_any_bytes_like_block():
+    block = (BASE + "\n").encode() * 3
+    expected = fastscan._scan_c(block, 1)
+    for other in (bytearray(block), memoryview(block)):
+        _same(fastscan._scan_c(other, 1), expected)
+
+
+@needs_c
+def test_c_scans_in_threads_give_the_same_results(generated_block):
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = fastscan._scan_c(generated_block, 1)
+    with ThreadPoolExecutor(4) as pool:  # the scan drops the GIL and retakes it to grow its buffers
+        for table, rest in pool.map(lambda _: fastscan._scan_c(generated_block, 1), range(6)):
+            assert table.equals(expected[0]) and np.array_equal(rest, expected[1])
+
+
+@needs_c
+def test_c_scan_handles_a_line_longer_than_its_reserve_step():
+    text = "x " * (3 << 20)  # a 6 MiB reply text: more than the 4 MiB the scanner reserves at a time
+    block = (BASE + "\n" + _variant("Ok: queued as 9F8E7D6C5B", text + "queued as Z") + "\n" + BASE).encode()
+    table, rest = fastscan._scan_c(block, 1)
+    assert table.num_rows == 3 and table.column("queued_as").to_pylist() == ["9F8E7D6C5B", "Z", "9F8E7D6C5B"]
+    _check_against_regex(block, table, rest)
+
+
+@needs_c
+def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
+    rng = random.Random(20130822)
+    alphabet = "<>,.:;()[]/ -=\"0123456789AaBbFfqsx" + "\t\u00e9"
+    seeds = [BASE, ACCEPTED["local delivery"][0], ACCEPTED["orig_to"][0], ACCEPTED["tls"][0],
+             ACCEPTED["the last of two queued as"][0], ACCEPTED["no text"][0], ACCEPTED["conn_use"][0]]
+    lines = []
+    for _ in range(10000):
+        chars = list(rng.choice(seeds))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(chars) + 1)
+            op = rng.random()
+            if op < 0.4:
+                chars.insert(i, rng.choice(alphabet))
+            elif op < 0.7 and i < len(chars):
+                del chars[i]
+            elif i < len(chars):
+                chars[i] = rng.choice(alphabet)
+        lines.append("".join(chars))
+    block = "\n".join(lines).encode()
+    c = fastscan._scan_c(block, 1)
+    _same(c, fastscan.scan_block_py(block, 1))
+    _check_against_regex(block, *c)
+    assert 0 < c[0].num_rows < len(lines)

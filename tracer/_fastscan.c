@@ -1,0 +1,774 @@
+/*
+ * tracer._fastscan -- the canonical BSD-syslog Postfix delivery line, parsed in C.
+ *
+ *   Mmm dd hh:mm:ss[.frac] HOST PROGRAM[PID]: [QID: ]to=<RCPT>[, orig_to=<ORIG>], relay=RELAY
+ *   [, conn_use=N], delay=D[, delays=X][, tls=T][, dsn=N.N.N], status=S[ (TEXT)]
+ *
+ * scan(buf, first_line) splits a block of lines at "\n" (a trailing "\r" is dropped),
+ * parses every line of exactly that shape into Arrow-ready column buffers and lists
+ * every other line as "rest" for the Python path. Each accepted line yields the
+ * fields of tracer.parse._FAST + DELIVERY + _delivery_text; the shape is a strict
+ * subset of what _FAST accepts (no <PRI>, brackets around addresses required, no
+ * quoted localpart, ASCII 0x20-0x7e only, pid of at most 18 digits).
+ * See tracer/fastscan.py for the return value. The GIL is released while parsing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#ifdef __GNUC__
+#define INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 16")    /* per-column loops: NULLABLE[i] becomes a constant */
+#else
+#define INLINE static inline
+#define UNROLL
+#endif
+
+enum {
+    F_TS, F_HOST, F_PROGRAM, F_DAEMON, F_QID, F_RCPT, F_ORIG, F_RELAY,
+    F_DELAY, F_DELAYS, F_DSN, F_STATUS, F_TEXT, F_QAS, NFIELDS
+};
+static const char *const FIELD_NAMES[NFIELDS] = {
+    "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
+    "delay", "delays", "dsn", "status", "text", "queued_as"};
+static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
+
+/* ---- character classes ---------------------------------------------------------------- */
+
+enum { C_DIGIT = 1, C_HEX = 2, C_B52 = 4, C_DELAY = 8, C_DELAYS = 16, C_STATUS = 32, C_QSTOP = 64 };
+static unsigned char cls[256];
+
+static void init_classes(void)
+{
+    for (int c = '0'; c <= '9'; c++)
+        cls[c] |= C_DIGIT | C_HEX | C_B52 | C_DELAY | C_DELAYS;
+    for (int c = 'A'; c <= 'F'; c++)
+        cls[c] |= C_HEX;
+    for (int c = 'A'; c <= 'Z'; c++) {
+        cls[c] |= C_STATUS;
+        cls[c + 32] |= C_STATUS;
+        if (!strchr("AEIOU", c)) {          /* [B-DF-HJ-NP-TV-Z] and lower case */
+            cls[c] |= C_B52;
+            cls[c + 32] |= C_B52;
+        }
+    }
+    cls['.'] |= C_DELAY | C_DELAYS;
+    cls['/'] |= C_DELAYS;
+    cls['-'] |= C_STATUS;
+    /* [^\s;,)] ends a "queued as X" value */
+    for (const char *q = " \t\n\r\f\v;,)"; *q; q++)
+        cls[(unsigned char)*q] |= C_QSTOP;
+    for (int c = 0x1c; c <= 0x1f; c++)       /* str.isspace() in Python; such lines are rejected anyway */
+        cls[c] |= C_QSTOP;
+}
+
+#define IS(c, k) (cls[(unsigned char)(c)] & (k))
+
+/* The end of the line starting at pos (its "\n", or size) and, in *clean, whether the line holds
+ * only bytes 0x20..0x7e apart from a final "\r": one pass finds both, 16 bytes at a time. */
+INLINE Py_ssize_t line_end(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t size, int *clean)
+{
+    Py_ssize_t i = pos;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    for (; i + 16 <= size; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(buf + i));
+        /* signed compare: bytes >= 0x80 are negative, so below 0x20 too */
+        int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+        if (mask) {
+            i += __builtin_ctz(mask);
+            goto stop;
+        }
+    }
+#endif
+    for (; i < size; i++)
+        if (buf[i] < 0x20 || buf[i] >= 0x7f)
+            goto stop;
+    *clean = 1;
+    return size;
+stop:
+    if (buf[i] == '\n' || (buf[i] == '\r' && (i + 1 == size || buf[i + 1] == '\n'))) {
+        *clean = 1;
+        return buf[i] == '\n' ? i : i + 1;
+    }
+    *clean = 0;
+    const unsigned char *nl = memchr(buf + i, '\n', size - i);
+    return nl ? nl - buf : size;
+}
+
+static int is_month(const unsigned char *s)
+{
+    switch (s[0]) {
+    case 'J': return (s[1] == 'a' && s[2] == 'n') || (s[1] == 'u' && (s[2] == 'n' || s[2] == 'l'));
+    case 'F': return s[1] == 'e' && s[2] == 'b';
+    case 'M': return s[1] == 'a' && (s[2] == 'r' || s[2] == 'y');
+    case 'A': return (s[1] == 'p' && s[2] == 'r') || (s[1] == 'u' && s[2] == 'g');
+    case 'S': return s[1] == 'e' && s[2] == 'p';
+    case 'O': return s[1] == 'c' && s[2] == 't';
+    case 'N': return s[1] == 'o' && s[2] == 'v';
+    case 'D': return s[1] == 'e' && s[2] == 'c';
+    }
+    return 0;
+}
+
+/* ---- one line ---------------------------------------------------------------------------- */
+
+typedef struct { Py_ssize_t off, len; } Field;    /* len < 0: null */
+
+/* s[p:p+m] == lit (m <= 16), as two overlapping word compares: a byte loop or memcmp call is slower */
+INLINE int lit_at(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, const char *lit, Py_ssize_t m)
+{
+    if (n - p < m)
+        return 0;
+    s += p;
+    if (m >= 8) {
+        uint64_t a, b, c, d;
+        memcpy(&a, s, 8);
+        memcpy(&b, lit, 8);
+        memcpy(&c, s + m - 8, 8);
+        memcpy(&d, lit + m - 8, 8);
+        return a == b && c == d;
+    }
+    if (m >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, s, 4);
+        memcpy(&b, lit, 4);
+        memcpy(&c, s + m - 4, 4);
+        memcpy(&d, lit + m - 4, 4);
+        return a == b && c == d;
+    }
+    for (Py_ssize_t i = 0; i < m; i++)
+        if (s[i] != (unsigned char)lit[i])
+            return 0;
+    return 1;
+}
+
+/* the first position from p of byte a or b, or n */
+INLINE Py_ssize_t find2(const unsigned char *s, Py_ssize_t p, Py_ssize_t n, unsigned char a, unsigned char b)
+{
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+    for (; p + 16 <= n; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + p));
+        int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+        if (mask)
+            return p + __builtin_ctz(mask);
+    }
+#endif
+    for (; p < n; p++)
+        if (s[p] == a || s[p] == b)
+            return p;
+    return n;
+}
+
+#define LIT(lit) lit_at(s, n, p, lit, sizeof(lit) - 1)
+
+static int is_delivery_daemon(const unsigned char *s, Py_ssize_t n)
+{
+#define EQ(lit) (n == (Py_ssize_t)sizeof(lit) - 1 && lit_at(s, n, 0, lit, n))
+    return EQ("smtp") || EQ("lmtp") || EQ("local") || EQ("virtual") || EQ("pipe") || EQ("error")
+           || EQ("discard");
+#undef EQ
+}
+
+/* first occurrence of pat in s[0:n), or -1 */
+static Py_ssize_t find(const unsigned char *s, Py_ssize_t n, const char *pat, Py_ssize_t m)
+{
+    Py_ssize_t i = 0;
+    while (i + m <= n) {
+        i = find2(s, i, n - m + 1, (unsigned char)pat[0], (unsigned char)pat[0]);
+        if (i > n - m)
+            return -1;
+        if (memcmp(s + i, pat, m) == 0)
+            return i;
+        i++;
+    }
+    return -1;
+}
+
+/* the last value re.findall(pat + r"([^\s;,)]+)", s) yields: matches do not overlap */
+static int findall_last(const unsigned char *s, Py_ssize_t n, const char *pat, Py_ssize_t m,
+                        Py_ssize_t *start, Py_ssize_t *len)
+{
+    int found = 0;
+    Py_ssize_t pos = 0;
+    for (;;) {
+        Py_ssize_t i = find(s + pos, n - pos, pat, m);
+        if (i < 0)
+            return found;
+        Py_ssize_t j = pos + i + m, k = j;
+        while (k < n && !IS(s[k], C_QSTOP))
+            k++;
+        if (k > j) {
+            *start = j;
+            *len = k - j;
+            found = 1;
+            pos = k;
+        }
+        else
+            pos += i + 1;
+    }
+}
+
+/* <ADDR> with no "," inside and not a quoted localpart; p is at "<"; returns the position after ">" or -1 */
+INLINE Py_ssize_t bracketed(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *f)
+{
+    if (p >= n || s[p] != '<')
+        return -1;
+    Py_ssize_t r = find2(s, ++p, n, ',', '>');
+    if (r >= n || s[r] != '>' || (r > p && s[p] == '"'))
+        return -1;
+    f->off = p;
+    f->len = r - p;
+    return r + 1;
+}
+
+/* a run of at least one byte of class k from p; returns its end or -1 */
+INLINE Py_ssize_t run(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, int k, Field *f)
+{
+    Py_ssize_t r = p;
+    while (r < n && IS(s[r], k))
+        r++;
+    if (r == p)
+        return -1;
+    if (f) {
+        f->off = p;
+        f->len = r - p;
+    }
+    return r;
+}
+
+/* bytes up to the next ","; returns the position of that "," or -1 */
+INLINE Py_ssize_t to_comma(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *f)
+{
+    Py_ssize_t c = find2(s, p, n, ',', ',');
+    if (c >= n)
+        return -1;
+    if (f) {
+        f->off = p;
+        f->len = c - p;
+    }
+    return c;
+}
+
+/* 1-3 digits from p; returns the end or -1 */
+INLINE Py_ssize_t digits13(const unsigned char *s, Py_ssize_t n, Py_ssize_t p)
+{
+    Py_ssize_t r = p;
+    while (r < n && r - p < 3 && IS(s[r], C_DIGIT))
+        r++;
+    return r == p ? -1 : r;
+}
+
+/* Fill f and *pid and return 1 when s[0:n) has the canonical shape; 0 otherwise.
+ * s holds only bytes 0x20..0x7e (see line_end). */
+static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *pid)
+{
+    Py_ssize_t p, r;
+    /* the shortest accepted line has 66 bytes; 40 covers every fixed index of the stamp */
+    if (n < 40)
+        return 0;
+    UNROLL for (int i = 0; i < NFIELDS; i++)
+        f[i] = (Field){0, -1};
+
+    /* Mmm [ \d]?\d \d\d:\d\d:\d\d(\.\d{1,9})? */
+    if (!is_month(s) || s[3] != ' ')
+        return 0;
+    if (s[4] == ' ')
+        p = IS(s[5], C_DIGIT) ? 6 : -1;
+    else if (IS(s[4], C_DIGIT))
+        p = IS(s[5], C_DIGIT) ? 6 : 5;
+    else
+        p = -1;
+    if (p < 0 || s[p] != ' ')
+        return 0;
+    p++;
+    if (!(IS(s[p], C_DIGIT) && IS(s[p + 1], C_DIGIT) && s[p + 2] == ':' && IS(s[p + 3], C_DIGIT)
+          && IS(s[p + 4], C_DIGIT) && s[p + 5] == ':' && IS(s[p + 6], C_DIGIT) && IS(s[p + 7], C_DIGIT)))
+        return 0;
+    p += 8;
+    if (s[p] == '.') {
+        r = ++p;
+        while (IS(s[r], C_DIGIT) && r - p < 9)
+            r++;
+        if (r == p)
+            return 0;
+        p = r;
+    }
+    if (s[p] != ' ')
+        return 0;
+    f[F_TS].off = 0;
+    f[F_TS].len = p++;
+
+    /* HOST: \S+ */
+    r = find2(s, p, n, ' ', ' ');
+    if (r >= n || r == p)
+        return 0;
+    f[F_HOST].off = p;
+    f[F_HOST].len = r - p;
+    p = r + 1;
+
+    /* PROGRAM: postfix(-X)?(/C)* then /DAEMON, with no space or "[" inside; then "[" */
+    r = find2(s, p, n, '[', ' ');
+    if (r >= n || s[r] != '[' || r - p < 8 || !LIT("postfix"))
+        return 0;
+    f[F_PROGRAM].off = p;
+    f[F_PROGRAM].len = r - p;
+    Py_ssize_t q = p + 7, c0;
+    if (s[q] == '-') {
+        c0 = ++q;
+        while (q < r && s[q] != '/')
+            q++;
+        if (q == c0)
+            return 0;
+    }
+    if (q >= r || s[q] != '/')
+        return 0;
+    do {                                    /* components: non-empty, the last one the daemon */
+        c0 = ++q;
+        while (q < r && s[q] != '/')
+            q++;
+        if (q == c0)
+            return 0;
+    } while (q < r);
+    if (!is_delivery_daemon(s + c0, r - c0))
+        return 0;
+    f[F_DAEMON].off = c0;
+    f[F_DAEMON].len = r - c0;
+
+    /* [PID]: */
+    p = r + 1;
+    uint64_t v = 0;                         /* unsigned: no overflow UB before the length check */
+    for (r = p; r < n && IS(s[r], C_DIGIT); r++)
+        v = v * 10 + (s[r] - '0');
+    if (r == p || r - p > 18)
+        return 0;
+    *pid = (int64_t)v;
+    p = r;
+    if (!LIT("]: "))
+        return 0;
+    p += 3;
+
+    /* [QID: ]to=<RCPT>[, orig_to=<ORIG>] */
+    if (LIT("to="))
+        p += 3;
+    else {
+        int all = C_HEX | C_B52;
+        for (r = p; r < n && IS(s[r], C_HEX | C_B52); r++)
+            all &= cls[s[r]];
+        if (!(((all & C_HEX) && r - p >= 6) || ((all & C_B52) && r - p >= 10)))
+            return 0;
+        f[F_QID].off = p;
+        f[F_QID].len = r - p;
+        p = r;
+        if (!LIT(": to="))
+            return 0;
+        p += 5;
+    }
+    if ((p = bracketed(s, n, p, &f[F_RCPT])) < 0)
+        return 0;
+    if (LIT(", orig_to=") && (p = bracketed(s, n, p + 10, &f[F_ORIG])) < 0)
+        return 0;
+
+    /* , relay=R[, conn_use=N], delay=D[, delays=X][, tls=T][, dsn=N.N.N], status=S */
+    if (!LIT(", relay=") || (p = to_comma(s, n, p + 8, &f[F_RELAY])) < 0)
+        return 0;
+    if (LIT(", conn_use=") && (p = run(s, n, p + 11, C_DIGIT, NULL)) < 0)
+        return 0;
+    if (!LIT(", delay=") || (p = run(s, n, p + 8, C_DELAY, &f[F_DELAY])) < 0)
+        return 0;
+    if (LIT(", delays=") && (p = run(s, n, p + 9, C_DELAYS, &f[F_DELAYS])) < 0)
+        return 0;
+    if (LIT(", tls=") && (p = to_comma(s, n, p + 6, NULL)) < 0)
+        return 0;
+    if (LIT(", dsn=")) {
+        Py_ssize_t d0 = p += 6;
+        if (!(p + 1 < n && IS(s[p], C_DIGIT) && s[p + 1] == '.') || (p = digits13(s, n, p + 2)) < 0
+            || !(p < n && s[p] == '.') || (p = digits13(s, n, p + 1)) < 0)
+            return 0;
+        f[F_DSN].off = d0;
+        f[F_DSN].len = p - d0;
+    }
+    if (!LIT(", status=") || (p = run(s, n, p + 9, C_STATUS, &f[F_STATUS])) < 0)
+        return 0;
+
+    /* end of line, or " (TEXT": TEXT loses a final ")", then the next hop's queue ID */
+    if (p == n)
+        return 1;
+    if (!LIT(" ("))
+        return 0;
+    Field *t = &f[F_TEXT];
+    t->off = p + 2;
+    t->len = n - t->off;
+    if (t->len > 0 && s[n - 1] == ')')
+        t->len--;
+    const unsigned char *ts = s + t->off;
+    Py_ssize_t a, b;
+    /* _delivery_text also asks for " as " in TEXT first: every hit holds it, so no need */
+    if (findall_last(ts, t->len, "queued as ", 10, &a, &b) || findall_last(ts, t->len, "forwarded as ", 13, &a, &b)) {
+        while (b > 0 && ts[a + b - 1] == '.')
+            b--;
+        f[F_QAS].off = t->off + a;
+        f[F_QAS].len = b;
+    }
+    return 1;
+}
+
+#undef LIT
+
+/* ---- the key: FNV-1a-64 of the line, masked to 63 bits -------------------------------------- */
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+#define KEY_MASK 0x7FFFFFFFFFFFFFFFULL
+
+typedef struct { const unsigned char *s; Py_ssize_t n, row; } Pending;
+
+static uint64_t fnv1a63(const unsigned char *s, Py_ssize_t n)
+{
+    uint64_t h = FNV_BASIS;
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * FNV_PRIME;
+    return h & KEY_MASK;
+}
+
+/* Four lines at once: one FNV chain is bound by the multiply's latency (~4 cycles a byte), four
+ * independent chains run in its shadow. Lines sorted by length, so the chains drop out in turn. */
+static void fnv1a63_x4(Pending *q, int64_t *keys)
+{
+    for (int i = 1; i < 4; i++)
+        for (int j = i; j > 0 && q[j - 1].n > q[j].n; j--) {
+            Pending t = q[j];
+            q[j] = q[j - 1];
+            q[j - 1] = t;
+        }
+    const unsigned char *a = q[0].s, *b = q[1].s, *c = q[2].s, *d = q[3].s;
+    uint64_t ha = FNV_BASIS, hb = FNV_BASIS, hc = FNV_BASIS, hd = FNV_BASIS;
+    Py_ssize_t i = 0;
+    for (; i < q[0].n; i++) {
+        ha = (ha ^ a[i]) * FNV_PRIME;
+        hb = (hb ^ b[i]) * FNV_PRIME;
+        hc = (hc ^ c[i]) * FNV_PRIME;
+        hd = (hd ^ d[i]) * FNV_PRIME;
+    }
+    for (; i < q[1].n; i++) {
+        hb = (hb ^ b[i]) * FNV_PRIME;
+        hc = (hc ^ c[i]) * FNV_PRIME;
+        hd = (hd ^ d[i]) * FNV_PRIME;
+    }
+    for (; i < q[2].n; i++) {
+        hc = (hc ^ c[i]) * FNV_PRIME;
+        hd = (hd ^ d[i]) * FNV_PRIME;
+    }
+    for (; i < q[3].n; i++)
+        hd = (hd ^ d[i]) * FNV_PRIME;
+    keys[q[0].row] = (int64_t)(ha & KEY_MASK);
+    keys[q[1].row] = (int64_t)(hb & KEY_MASK);
+    keys[q[2].row] = (int64_t)(hc & KEY_MASK);
+    keys[q[3].row] = (int64_t)(hd & KEY_MASK);
+}
+
+/* ---- output buffers: bytes objects grown in place; growth briefly retakes the GIL -------- */
+
+typedef struct {
+    PyObject *obj;
+    char *p;
+    Py_ssize_t len, cap;
+} Buf;
+
+typedef struct {
+    PyThreadState *ts;      /* non-NULL while the GIL is released */
+} Gil;
+
+static int buf_init(Buf *b, Py_ssize_t cap)
+{
+    b->obj = PyBytes_FromStringAndSize(NULL, cap);  /* cap > 0: b"" is a shared object */
+    if (b->obj == NULL)
+        return -1;
+    b->p = PyBytes_AS_STRING(b->obj);
+    b->len = 0;
+    b->cap = cap;
+    return 0;
+}
+
+/* capacity for at least need bytes in all; when it has to move, for want (an estimate of the
+ * final size) or 1.25 times the old capacity if more: a move copies the bytes so far */
+static int buf_reserve(Buf *b, Py_ssize_t need, Py_ssize_t want, Gil *g)
+{
+    if (need <= b->cap)
+        return 0;
+    Py_ssize_t cap = b->cap + b->cap / 4;
+    cap = cap > need ? cap : need;
+    cap = cap > want ? cap : want;
+    int rc;
+    if (g->ts)
+        PyEval_RestoreThread(g->ts);
+    rc = _PyBytes_Resize(&b->obj, cap);
+    if (g->ts)
+        g->ts = PyEval_SaveThread();
+    if (rc < 0)
+        return -1;
+    b->p = PyBytes_AS_STRING(b->obj);
+    b->cap = cap;
+    return 0;
+}
+
+static PyObject *buf_finish(Buf *b, Py_ssize_t len)
+{
+    if (_PyBytes_Resize(&b->obj, len) < 0)
+        return NULL;
+    PyObject *o = b->obj;
+    b->obj = NULL;
+    return o;
+}
+
+/* What scan builds. The row buffers (line, pid, key, off, valid) are indexed by row; data[i].len
+ * is the bytes of column i so far. Space is reserved in advance for byte_room input bytes and
+ * row_room rows, so that emitting a row checks one budget, not thirty buffers. */
+typedef struct {
+    Buf line, pid, key, rest_line, rest_start, rest_end;
+    Buf off[NFIELDS], data[NFIELDS], valid[NFIELDS];
+    Py_ssize_t nulls[NFIELDS];
+    Py_ssize_t rows, nrest, byte_room, row_room;
+    Pending pending[4];     /* rows whose key is still to be computed */
+    int npending;
+} Out;
+
+#define ALL_BUFS(o, X) do { X(&(o)->line); X(&(o)->pid); X(&(o)->key); X(&(o)->rest_line); \
+    X(&(o)->rest_start); X(&(o)->rest_end); \
+    for (int i_ = 0; i_ < NFIELDS; i_++) { X(&(o)->off[i_]); X(&(o)->data[i_]); X(&(o)->valid[i_]); } } while (0)
+#define CLEAR_BUF(b) Py_CLEAR((b)->obj)
+#define INIT_BUF(b) if (buf_init((b), 64) < 0) return -1
+#define MIN_LINE 40         /* parse_line accepts no shorter line */
+#define SEGMENT (256 << 10) /* input bytes reserved for at a time */
+
+static int out_init(Out *o)
+{
+    ALL_BUFS(o, INIT_BUF);
+    for (int i = 0; i < NFIELDS; i++)
+        memset(o->off[i].p, 0, 8);          /* offsets[0] */
+    return 0;
+}
+
+/* Room for the next `bytes` input bytes (at least one line) and the rows they can hold: each
+ * column takes at most `bytes` of them, plus 16 for the over-long moves of copy_field. A buffer
+ * that must grow is sized for the whole block (`total` input bytes), extrapolated from the
+ * `done` bytes so far, so that it seldom moves again. */
+static int out_reserve(Out *o, Py_ssize_t bytes, Py_ssize_t done, Py_ssize_t total, Gil *g)
+{
+    double scale = done > 0 ? 1.05 * (double)total / (double)done : 0.0;
+    Py_ssize_t rows = o->rows + bytes / MIN_LINE + 1, want = (Py_ssize_t)(scale * (double)o->rows) + 1;
+    if (buf_reserve(&o->line, rows * 8, want * 8, g) || buf_reserve(&o->pid, rows * 8, want * 8, g)
+        || buf_reserve(&o->key, rows * 8, want * 8, g))
+        return -1;
+    for (int i = 0; i < NFIELDS; i++) {
+        Buf *d = &o->data[i], *v = &o->valid[i];
+        if (buf_reserve(d, d->len + bytes + 16, (Py_ssize_t)(scale * (double)d->len) + 16, g)
+            || buf_reserve(&o->off[i], (rows + 1) * 8, (want + 1) * 8, g))
+            return -1;
+        if (NULLABLE[i] && v->len < rows / 8 + 1) {    /* bitmap bytes [0, len) are zeroed */
+            if (buf_reserve(v, rows / 8 + 1, want / 8 + 1, g))
+                return -1;
+            memset(v->p + v->len, 0, rows / 8 + 1 - v->len);
+            v->len = rows / 8 + 1;
+        }
+    }
+    o->byte_room = bytes;
+    o->row_room = rows - o->rows;
+    return 0;
+}
+
+/* keys of the pending rows; the key buffer already has room for them */
+static void flush_keys(Out *o, int all)
+{
+    int64_t *keys = (int64_t *)o->key.p;
+    if (o->npending == 4)
+        fnv1a63_x4(o->pending, keys);
+    else if (all)
+        for (int i = 0; i < o->npending; i++)
+            keys[o->pending[i].row] = (int64_t)fnv1a63(o->pending[i].s, o->pending[i].n);
+    else
+        return;
+    o->npending = 0;
+}
+
+/* copy a field; 16-byte moves (inlined) when the source has bytes to spare after it */
+INLINE void copy_field(char *dst, const unsigned char *src, Py_ssize_t n, const unsigned char *limit)
+{
+    if (src + n + 16 <= limit)
+        for (Py_ssize_t i = 0; i < n; i += 16)
+            memcpy(dst + i, src + i, 16);
+    else
+        memcpy(dst, src, n);
+}
+
+/* One row: the line s[0:n) with its fields f; s is at byte done of the input, limit at its end. */
+static int emit_row(Out *o, const unsigned char *s, Py_ssize_t n, Py_ssize_t done, const unsigned char *limit,
+                    const Field *f, int64_t line, int64_t pid, Gil *g)
+{
+    if (o->row_room < 1 || o->byte_room < n) {
+        Py_ssize_t total = done + (limit - s), bytes = limit - s < SEGMENT ? limit - s : SEGMENT;
+        if (out_reserve(o, bytes > n ? bytes : n, done, total, g) < 0)
+            return -1;
+    }
+    Py_ssize_t row = o->rows;
+    ((int64_t *)o->line.p)[row] = line;
+    ((int64_t *)o->pid.p)[row] = pid;
+    o->pending[o->npending++] = (Pending){s, n, row};
+    UNROLL for (int i = 0; i < NFIELDS; i++) {
+        Buf *d = &o->data[i];
+        if (f[i].len > 0) {
+            copy_field(d->p + d->len, s + f[i].off, f[i].len, limit);
+            d->len += f[i].len;
+        }
+        ((int64_t *)o->off[i].p)[row + 1] = (int64_t)d->len;
+        if (NULLABLE[i]) {
+            if (f[i].len >= 0)
+                o->valid[i].p[row >> 3] |= (char)(1 << (row & 7));
+            else
+                o->nulls[i]++;
+        }
+    }
+    o->rows++;
+    o->row_room--;
+    o->byte_room -= n;
+    flush_keys(o, 0);
+    return 0;
+}
+
+static int emit_rest(Out *o, int64_t line, int64_t start, int64_t end, Gil *g)
+{
+    Py_ssize_t k = o->nrest, want = 2 * k * 8;
+    if (buf_reserve(&o->rest_line, (k + 1) * 8, want, g) || buf_reserve(&o->rest_start, (k + 1) * 8, want, g)
+        || buf_reserve(&o->rest_end, (k + 1) * 8, want, g))
+        return -1;
+    ((int64_t *)o->rest_line.p)[k] = line;
+    ((int64_t *)o->rest_start.p)[k] = start;
+    ((int64_t *)o->rest_end.p)[k] = end;
+    o->nrest++;
+    return 0;
+}
+
+/* a tuple taking the references of items; NULL, with every item released, if any item is NULL */
+static PyObject *pack(int n, PyObject **items)
+{
+    PyObject *t = PyTuple_New(n);
+    for (int i = 0; i < n; i++)
+        if (items[i] == NULL)
+            Py_CLEAR(t);
+    for (int i = 0; i < n; i++) {
+        if (t)
+            PyTuple_SET_ITEM(t, i, items[i]);
+        else
+            Py_XDECREF(items[i]);
+    }
+    return t;
+}
+
+/* (rows, line, pid, key, ((offsets, data, validity|None, null_count) x 14), rest_line, rest_start, rest_end) */
+static PyObject *out_finish(Out *o)
+{
+    PyObject *cols[NFIELDS];
+    for (int i = 0; i < NFIELDS; i++) {
+        PyObject *col[4] = {
+            buf_finish(&o->off[i], (o->rows + 1) * 8), buf_finish(&o->data[i], o->data[i].len),
+            o->nulls[i] ? buf_finish(&o->valid[i], (o->rows + 7) / 8) : Py_NewRef(Py_None),
+            PyLong_FromSsize_t(o->nulls[i])};
+        cols[i] = pack(4, col);
+    }
+    Py_ssize_t r = o->rows * 8, k = o->nrest * 8;
+    PyObject *top[8] = {
+        PyLong_FromSsize_t(o->rows), buf_finish(&o->line, r), buf_finish(&o->pid, r), buf_finish(&o->key, r),
+        pack(NFIELDS, cols), buf_finish(&o->rest_line, k), buf_finish(&o->rest_start, k),
+        buf_finish(&o->rest_end, k)};
+    return pack(8, top);
+}
+
+static PyObject *scan(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    long long first_line;
+    Out o;
+    Gil g = {NULL};
+    Field f[NFIELDS];
+    PyObject *res = NULL;
+    (void)self;
+
+    memset(&o, 0, sizeof o);
+
+    if (!PyArg_ParseTuple(args, "y*L:scan", &view, &first_line))
+        return NULL;
+    if (view.len > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "scan: blocks must be shorter than 2 GiB");
+        goto done;
+    }
+    if (out_init(&o) < 0)
+        goto done;
+
+    const unsigned char *base = view.buf;
+    Py_ssize_t size = view.len, pos = 0;
+    int64_t line = first_line, pid = 0;
+    int err = 0;
+    g.ts = PyEval_SaveThread();
+    while (pos < size && !err) {
+        int clean;
+        Py_ssize_t end = line_end(base, pos, size, &clean), next = end < size ? end + 1 : size;
+        if (end > pos && base[end - 1] == '\r')
+            end--;
+        if (clean && parse_line(base + pos, end - pos, f, &pid))
+            err = emit_row(&o, base + pos, end - pos, pos, base + size, f, line, pid, &g);
+        else
+            err = emit_rest(&o, line, pos, end, &g);
+        pos = next;
+        line++;
+    }
+    if (!err)
+        flush_keys(&o, 1);
+    PyEval_RestoreThread(g.ts);
+    if (!err)
+        res = out_finish(&o);
+done:
+    ALL_BUFS(&o, CLEAR_BUF);
+    PyBuffer_Release(&view);
+    return res;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(buf, first_line) -> (rows, line, pid, key, columns, rest_line, rest_start, rest_end)\n\n"
+     "Parse the canonical Postfix delivery lines of a block of lines into Arrow buffers;\n"
+     "see tracer.fastscan for the layout."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "tracer._fastscan",
+    "The canonical Postfix delivery line parsed in C into Arrow buffers; use tracer.fastscan.",
+    -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__fastscan(void)
+{
+    PyObject *names[NFIELDS], *nullable[NFIELDS], *m;
+    init_classes();
+    for (int i = 0; i < NFIELDS; i++) {
+        names[i] = PyUnicode_FromString(FIELD_NAMES[i]);
+        nullable[i] = PyBool_FromLong(NULLABLE[i]);
+    }
+    PyObject *n = pack(NFIELDS, names), *z = pack(NFIELDS, nullable);
+    if (n == NULL || z == NULL || (m = PyModule_Create(&module)) == NULL) {
+        Py_XDECREF(n);
+        Py_XDECREF(z);
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(m, "COLUMNS", n) < 0 || PyModule_AddObjectRef(m, "NULLABLE", z) < 0) {
+        Py_DECREF(m);
+        m = NULL;
+    }
+    Py_DECREF(n);
+    Py_DECREF(z);
+    return m;
+}
