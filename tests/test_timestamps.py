@@ -164,3 +164,15 @@ def test_format_ts(ts, tz, text):
 def test_format_ts_default_zone_is_the_machine_zone():
     ts = pd.Timestamp("2013-08-22 14:14:05", tz="UTC")
     assert format_ts(ts) == format_ts(ts, local_zone_name())
+
+
+def test_bsd_stamps_read_from_arrow_bytes_equal_the_string_path():
+    """The fixed-width fast path (Arrow bytes, no Python strings) must resolve exactly as the object path."""
+    stamps = ["Dec 31 23:59:58", "Jan  1 00:00:03", "Feb 29 12:00:00", "Mar 07 06:05:04", "Xyz 01 00:00:00",
+              "Jul  5 24:00:00"]
+    as_arrow = pd.Series(stamps, dtype=pd.StringDtype("pyarrow"))
+    as_object = pd.Series(stamps, dtype=object)
+    fast = resolve(as_arrow, ["bsd"] * len(stamps), "Europe/Berlin", year_hint=2016)
+    slow = resolve(as_object, ["bsd"] * len(stamps), "Europe/Berlin", year_hint=2016)
+    assert fast.equals(slow)
+    assert fast.iloc[:4].notna().all() and fast.iloc[4:].isna().all()

@@ -115,7 +115,7 @@ def _bsd(s: pd.Series, year: int | None, year_hint: int | None) -> pd.DatetimeIn
     """Wall times of yearless ``Mmm dd hh:mm:ss[.frac]`` stamps, years walked back from the last one."""
     month, day, nanos, fixed = _bsd_columns(s)
     rest = np.flatnonzero(~fixed)
-    text = s.iloc[rest]
+    text = s.iloc[rest].astype(object)  # the few odd stamps, as plain strings
     if len(rest):  # unpadded days, localised month names, junk: the slower string path
         foreign = text.str.slice(0, 3).map(_EN_MONTHS).isna()
         if foreign.any():
@@ -165,9 +165,16 @@ def _bsd_columns(s: pd.Series, chunk: int = 1 << 18):
     values = _fixed_width(s)
     weights = 10 ** np.arange(8, -1, -1, dtype=np.int64)
     for lo in range(0, n, chunk):
-        u = np.asarray(values[lo:lo + chunk], dtype="U26")
-        c = u.view(np.int32).reshape(len(u), 26)
-        length = np.char.str_len(u)
+        if values.dtype.kind == "S":  # fixed-width ASCII bytes: the code points without decoding
+            raw = values[lo:lo + chunk].view(np.uint8).reshape(-1, 15)
+            u = raw
+            c = np.zeros((len(raw), 26), dtype=np.int32)
+            c[:, :15] = raw
+            length = np.full(len(raw), 15)
+        else:
+            u = np.asarray(values[lo:lo + chunk], dtype="U26")
+            c = u.view(np.int32).reshape(len(u), 26)
+            length = np.char.str_len(u)
         key = c[:, 0].astype(np.int64) << 16 | c[:, 1].astype(np.int64) << 8 | c[:, 2]
         pos = np.minimum(np.searchsorted(_MONTH_KEYS, key), 11)
         dig = c[:, [4, 5, 7, 8, 10, 11, 13, 14]] - 48

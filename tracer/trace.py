@@ -219,8 +219,11 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
         fr["log"] = res.log
         zone_of = lambda h: host_tz.get(h, default_tz)  # noqa: E731
         ts = pd.Series(pd.NaT, index=fr.index, dtype="datetime64[ns, UTC]")
-        for h, idx in fr.groupby("host", sort=False).groups.items():
-            ts.loc[idx] = timestamps.resolve(fr.loc[idx, "ts_text"], fr.loc[idx, "ts_kind"],
+        groups = fr.groupby("host", sort=False).groups
+        for h, idx in groups.items():
+            whole = len(groups) == 1  # the usual case: no copy of a million stamps
+            ts.loc[idx] = timestamps.resolve(fr["ts_text"] if whole else fr.loc[idx, "ts_text"],
+                                             fr["ts_kind"] if whole else fr.loc[idx, "ts_kind"],
                                              zone_of(h), year=year,
                                              year_hint=hints.get(h, res.mtime_year)).array
         fr = fr.drop(columns=["ts_text", "ts_kind"])
