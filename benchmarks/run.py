@@ -13,8 +13,14 @@ runs, in this one process and on the same files:
               python: one regex per line  (a compiled bytes regex, .match on every line)
               pflogsumm MAILLOG           (only when installed)
   mmtrace     mmtrace postmortem SITE --format json > /dev/null
-              mmtrace message ID SITE     cold (the site's files dropped from the page cache first)
-              mmtrace message ID SITE     warm (straight after)
+              mmtrace message ID SITE     cold (the site's files dropped from the page cache first,
+                                          empty mmtrace cache)
+              mmtrace message ID SITE     warm (page cache warm, empty mmtrace cache)
+              mmtrace message ID SITE     cached (run again: the mmtrace cache holds this message)
+              mmtrace message ID2 SITE    cached, another message (the cache holds the first one)
+
+mmtrace's cache (MMTRACE_CACHE_DIR) is a fresh temporary directory for every
+timed message run, filled first by an untimed run where the row says so.
 
 Each command is a separate process; wall time is measured here, peak RSS with
 ``/usr/bin/time -v`` when it is GNU time, else with getrusage(RUSAGE_CHILDREN)
@@ -92,7 +98,8 @@ def gnu_time() -> str | None:
     return path if ok else None
 
 
-def measure(cmd: list[str], *, timer: str | None, ok_codes: tuple[int, ...] = (0,), devnull: bool = False) -> dict:
+def measure(cmd: list[str], *, timer: str | None, ok_codes: tuple[int, ...] = (0,), devnull: bool = False,
+            env: dict | None = None) -> dict:
     """Run ``cmd`` once: wall seconds, peak RSS, exit code, the start of its output.
 
     stdout goes to a temporary file, not /dev/null: GNU grep notices /dev/null and
@@ -109,7 +116,7 @@ def measure(cmd: list[str], *, timer: str | None, ok_codes: tuple[int, ...] = (0
         with open(efile, "wb") as err, open(ofile, "wb") as out:
             t0 = time.perf_counter()
             try:
-                rc = subprocess.run(full, stdout=out, stderr=err, cwd=REPO).returncode
+                rc = subprocess.run(full, stdout=out, stderr=err, cwd=REPO, env=env).returncode
             except OSError as exc:
                 return {"seconds": None, "peak_rss_mib": None, "exit_code": None, "ok": False, "error": str(exc)}
             seconds = time.perf_counter() - t0
@@ -259,12 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     maillog = str(ds / man["maillog"])
     nlines = man["maillog_lines"]
     msgid = man["samples"]["delivered"]
+    other = (man["samples"].get("approved_vanished") or [msgid])[0]
     timer = gnu_time()
     mm = mmtrace_command(args.mmtrace)
     sitesize = sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and p.name != "manifest.json")
 
     py = sys.executable
-    # (name, argv, exit codes that count as success, preparation, stdout to /dev/null)
+    # (name, argv, exit codes that count as success, preparation, stdout to /dev/null); preparations:
+    # "evict" the page cache; "fresh" mmtrace cache, also with "evict"; "filled": a fresh one after an
+    # untimed run for msgid
     plan: list[tuple[str, list[str], tuple[int, ...], str | None, bool]] = [
         ("grep -c postfix", ["grep", "-c", "postfix", maillog], (0, 1), None, False),
         ("grep -F <message-id>", ["grep", "-F", msgid, maillog], (0, 1), None, False),
@@ -276,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         plan.append(("pflogsumm", [pfl, maillog], (0,), None, False))
     plan += [
         ("mmtrace postmortem --format json", [*mm, "postmortem", str(site), "--format", "json"], (0, 1), None, True),
-        ("mmtrace message (cold)", [*mm, "message", msgid, str(site)], (0, 1), "evict", False),
-        ("mmtrace message (warm)", [*mm, "message", msgid, str(site)], (0, 1), None, False),
+        ("mmtrace message (cold)", [*mm, "message", msgid, str(site)], (0, 1), "evict+fresh", False),
+        ("mmtrace message (warm)", [*mm, "message", msgid, str(site)], (0, 1), "fresh", False),
+        ("mmtrace message (cached)", [*mm, "message", msgid, str(site)], (0, 1), "filled", False),
+        ("mmtrace message (cached, other id)", [*mm, "message", other, str(site)], (0, 1), "filled", False),
     ]
 
     print(f"data: {site} ({nlines:,} maillog lines, {sitesize / 2**20:,.0f} MiB in all files, "
@@ -289,10 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, cmd, ok_codes, prep, devnull in plan:
         best = None
         for _ in range(max(1, args.repeat)):
-            if prep == "evict":
+            env = None
+            if prep in ("fresh", "evict+fresh", "filled"):
+                cache_dir = tempfile.mkdtemp(prefix="mmtrace-bench-cache-")
+                env = dict(os.environ, MMTRACE_CACHE_DIR=cache_dir)
+                if prep == "filled":
+                    subprocess.run([*mm, "message", msgid, str(site)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, cwd=REPO, env=env)
+            if prep and prep.startswith("evict"):
                 evicted = evict(site)
             print(f"  {name} ...", end="", file=sys.stderr, flush=True)
-            r = measure(cmd, timer=timer, ok_codes=ok_codes, devnull=devnull)
+            r = measure(cmd, timer=timer, ok_codes=ok_codes, devnull=devnull, env=env)
+            if env is not None:
+                shutil.rmtree(env["MMTRACE_CACHE_DIR"], ignore_errors=True)
             print(f" {r['seconds']}s" if r["ok"] else f" FAILED (exit {r['exit_code']})", file=sys.stderr)
             if best is None or (r["ok"] and (not best["ok"] or r["seconds"] < best["seconds"])):
                 best = r
@@ -300,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         if best["seconds"]:
             best["lines_per_s"] = round(nlines / best["seconds"])
         rows.append(best)
-        if prep == "evict":
+        if prep and prep.startswith("evict"):
             warm(site)
 
     def base(name):

@@ -149,23 +149,43 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
         "first_ts": tsi.groupby(level=0).min().reindex(range(n)).dt.tz_localize("UTC"),
         "last_ts": tsi.groupby(level=0).max().reindex(range(n)).dt.tz_localize("UTC"),
     }, index=pd.RangeIndex(n, name="txn"))
-    sub = events.loc[rows, ["event", "message_id", "sender", "client"]]
-    sub.index = txn
-    for col, kinds in (("message_id", None), ("sender", ("queued", "pickup")), ("client", None)):
-        have = sub[col].notna().to_numpy(dtype=bool)
-        if kinds is not None:
-            have = have & sub["event"].isin(kinds).to_numpy(dtype=bool, na_value=False)
-        vals = sub.loc[have, col]
-        out[col] = vals[~vals.index.duplicated()].reindex(out.index).astype("string")
+    # Everything else works on full-column masks and takes only the few rows it needs:
+    # a busy day's transactions span nearly every row, and copying them costs seconds
+    txn_full = np.full(len(events), -1, dtype="int64")
+    txn_full[rows] = txn
+    pos_full = np.zeros(len(events), dtype="int64")
+    pos_full[rows] = np.arange(len(rows))
+    in_txn = txn_full >= 0
+    event = events["event"]
+
+    def in_time_order(mask: np.ndarray) -> np.ndarray:
+        sel = np.flatnonzero(mask)
+        return sel[np.argsort(pos_full[sel], kind="stable")]
+
+    def firsts(col: str, mask: np.ndarray) -> pd.Series:
+        sel = in_time_order(mask & in_txn & events[col].notna().to_numpy(dtype=bool))
+        vals = pd.Series(events[col].take(sel).to_numpy(dtype=object, na_value=None), index=txn_full[sel])
+        return vals[~vals.index.duplicated()].reindex(out.index).astype("string")
+
+    out["message_id"] = firsts("message_id", in_txn)
+    out["sender"] = firsts("sender", event.isin(["queued", "pickup"]).to_numpy(dtype=bool, na_value=False))
+    out["client"] = firsts("client", in_txn)
     out = out.astype({"host": "string", "instance": "string", "queue_id": "string"})
     # Which deliveries pipe into Mailman, and into which command and list: only lines
     # that mention mailman can, so filter before any regex (most are outbound)
-    is_dl = sub["event"].eq("delivery").to_numpy(dtype=bool, na_value=False)
-    dl = events.loc[rows[is_dl], ["text", "recipient", "relay", "status"]]
-    dl["txn"] = txn[is_dl]
+    def has(col: str, word: str) -> np.ndarray:
+        return events[col].str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
+
+    is_dl = in_txn & event.eq("delivery").to_numpy(dtype=bool, na_value=False)
+    near_all = is_dl & (has("text", "mailman") | has("recipient", "mailman"))  # _COMMAND needs "mailman"
+    pipe_all = is_dl & (has("relay", "ailman") | has("relay", "AILMAN"))
+    bounced_all = is_dl & events["status"].eq("bounced").to_numpy(dtype=bool, na_value=False) & \
+        has("text", "unknown user")
+    cand = in_time_order(near_all | pipe_all | bounced_all)
+    dl = events.loc[cand, ["text", "recipient", "relay", "status"]]
+    dl["txn"] = txn_full[cand]
     text, rcpt = dl["text"].fillna(""), dl["recipient"].fillna("")
-    near = (text.str.contains("mailman", case=False, regex=False) |
-            rcpt.str.contains("mailman", case=False, regex=False)).to_numpy(dtype=bool)
+    near = near_all[cand]
     cmd = pd.DataFrame({"cmd": pd.Series(pd.NA, index=dl.index, dtype="object"),
                         "list": pd.Series(pd.NA, index=dl.index, dtype="object")})
     if near.any():
@@ -175,7 +195,7 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     cmd.loc[via_pipe, "cmd"] = "post"
     cmd.loc[via_pipe, "list"] = dl.loc[via_pipe, "recipient"].fillna("").str.split("@").str[0].str.lower()
     # local(8) `unknown user: "LIST"`: the alias is missing; a post if Mailman knows LIST
-    bounced = dl["status"].eq("bounced").fillna(False) & text.str.contains("unknown user", regex=False)
+    bounced = pd.Series(bounced_all[cand], index=dl.index)
     if bounced.any():
         unknown = text[bounced].str.extract(_UNKNOWN_USER)["list"]
         miss = unknown.notna() & cmd.loc[bounced.to_numpy(), "cmd"].isna().to_numpy()
