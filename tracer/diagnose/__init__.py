@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..correlate import Correlation, Lifecycle
-from .facts import Columns, PostFacts, final_deliveries, outbound_counts, post_facts
+from .facts import Columns, PostFacts, final_deliveries, outbound_counts, post_facts, with_detail
 from .rules import FIXES, POST_RULES, Context, Finding, unexplained_finding
 from .downtime import downtimes
 from .evidence import by_event, lock_breaks, shunts
@@ -45,13 +45,13 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     down = downtimes(side)
     ctx = Context(events, end, grace, runner_table(side, down), incoming_runner_evidence(side),
                   mailman_hosts(side), fmt_ts, down, by_event(side), shunts(side), lock_breaks(side))
-    finals = final_deliveries(events, corr.lifecycles)
+    cols = Columns(events)
+    finals = final_deliveries(events, corr.lifecycles, cols)
     counts = outbound_counts(finals).to_dict("index") if len(finals) else {}
-    unsent = finals[finals["status"] != "sent"].astype(object)  # small: plain objects filter fast per post
+    unsent = with_detail(events, finals[finals["status"] != "sent"])
     unsent_by_post = dict(tuple(unsent.groupby("post", sort=False))) if len(unsent) else {}
     problems = outbound_problems(unsent)
     facts = {}
-    cols = Columns(events)
     for key, lc in corr.lifecycles.items():
         f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols, problems.get(key))
         lc.state, stage = judge(f, ctx)

@@ -7,6 +7,7 @@ stays a few lines long and testable on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,11 @@ class Columns:
         self.host = object_column(events["host"])
         self.event = object_column(events["event"])
         self.status = object_column(events["status"])
+        self._events = events
+
+    @cached_property
+    def recipient_codes(self) -> np.ndarray:
+        return pd.factorize(self._events["recipient"], use_na_sentinel=True)[0]
 
 
 def object_column(s: pd.Series) -> np.ndarray:
@@ -116,21 +122,26 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
     return f
 
 
-def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> pd.DataFrame:
+def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
+                     cols: Columns | None = None) -> pd.DataFrame:
     """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once.
 
-    Sorted and picked on integer codes: a busy day has a million outbound lines.
+    Sorted and picked on integer codes, and only the status and time are carried:
+    a busy day has a million outbound lines; :func:`with_detail` adds recipient,
+    host and text to the few rows a finding quotes.
     """
     keys = [k for k, lc in lifecycles.items() if lc.stages["mta_out"]]
     if not keys:
-        return pd.DataFrame(columns=["post", "recipient", "status", "ts", "host", "text", "row"])
+        return pd.DataFrame({"post": pd.Series(dtype=object), "status": pd.Series(dtype=object),
+                             "ts": pd.Series(dtype="datetime64[ns, UTC]"), "row": pd.Series(dtype="int64")})
+    cols = cols or Columns(events)
     sizes = [len(lifecycles[k].stages["mta_out"]) for k in keys]
     rows = np.fromiter((r for k in keys for r in lifecycles[k].stages["mta_out"]), dtype="int64", count=sum(sizes))
     post = np.repeat(np.arange(len(keys)), sizes)
-    keep = events["event"].take(rows).eq("delivery").to_numpy(dtype=bool, na_value=False)
+    keep = cols.event[rows] == "delivery"
     rows, post = rows[keep], post[keep]
-    rcpt, _ = pd.factorize(events["recipient"].take(rows), use_na_sentinel=True)
-    ts = events["ts"].take(rows).to_numpy(dtype="datetime64[ns]").view("int64")
+    rcpt = cols.recipient_codes[rows]
+    ts = cols.ts[rows].view("int64")
     order = np.lexsort((rows, ts, rcpt, post))  # last key sorts first: post, recipient, time, row
     rows, post, rcpt, ts = rows[order], post[order], rcpt[order], ts[order]
     last = np.ones(len(rows), dtype=bool)
@@ -138,10 +149,18 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle]) -> 
     rows, post, ts = rows[last], post[last], ts[last]
     order = np.lexsort((rows, ts))  # in time order, as the rules quote them
     rows, post = rows[order], post[order]
-    sub = events.loc[rows, ["recipient", "status", "ts", "host", "text"]]
-    sub.insert(0, "post", np.asarray(keys, dtype=object)[post])
-    sub["row"] = rows
-    return sub
+    return pd.DataFrame({"post": np.asarray(keys, dtype=object)[post], "status": cols.status[rows],
+                         "ts": pd.DatetimeIndex(cols.ts[rows]).tz_localize("UTC"), "row": rows})
+
+
+def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
+    """``finals`` rows with their recipient, host and text, as plain objects (cheap to filter per post)."""
+    sub = events.loc[finals["row"].to_numpy(), ["recipient", "host", "text"]].astype(object)
+    out = finals.reset_index(drop=True).astype({"post": object, "status": object})
+    for c in ("recipient", "host", "text"):
+        out[c] = sub[c].to_numpy()
+    return out[["post", "recipient", "status", "ts", "host", "text", "row"]]
+
 
 def outbound_counts(finals: pd.DataFrame) -> pd.DataFrame:
     """Per post: recipients, delivered, deferred, bounced, first_sent, last_sent (one groupby for all posts)."""
