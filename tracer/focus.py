@@ -4,8 +4,9 @@ The lines that can belong to a message are those holding one of its *tokens*:
 its Message-ID, and the queue IDs of every transaction whose lines carry that
 Message-ID (inbound and each outbound chunk); a queue ID given instead leads to
 its Message-ID first (:func:`find`). Each maillog is searched with ``find`` over
-whole blocks read into one reused buffer (C speed, like ``grep -F``); only the
-hit lines are decoded.
+whole blocks (C speed, like ``grep -F``): the first pass over a file reads it
+into one reused buffer and counts its lines; later passes look at memory-mapped
+windows and count nothing. Only the hit lines are decoded.
 
 What a search learns about a file is kept in its :class:`FileIndex` and, with a
 :class:`~tracer.cache.Store`, on disk: the line count, the line number at a line
@@ -15,7 +16,8 @@ reads the lines of a token it has seen without opening the file, and searches
 only for tokens it has not.
 
 The CLI starts the search in a child process (:func:`start`) before it imports
-pandas, so both cores work: the child reads bytes while the parent imports.
+pandas, so both cores work: the child reads bytes while the parent imports
+pandas and then parses the Mailman logs (:func:`parse_sources`).
 
 This module imports nothing heavy; the child never loads pandas.
 """
@@ -471,28 +473,41 @@ def start(paths: list[str], hosts: list[str] | None, ident: str, store: Store | 
 # ---- Mailman logs ----------------------------------------------------------------------
 
 
-def parse_sources(sources: list[Source], registry, focus, store: Store | None):
-    """:func:`tracer.parse.iter_parse` for a focused load, with each Mailman log's result cached.
+def parse_sources(sources: list[Source], registry, ident, store: Store | None):
+    """:func:`tracer.parse.iter_parse` of a load focused on ``ident`` (a Message-ID or queue ID, or the
+    :class:`Pending` search for it), with each Mailman log's result cached.
 
-    A Mailman log is cached only when it is its host's only file of that log (no
-    rotations, no files whose kind only their content tells), so no other file's
-    lines can repeat its entries, and only if its table survives the Arrow round
-    trip unchanged.
+    The maillogs are parsed with the :func:`find` result; while a :class:`Pending`
+    search still runs, the Mailman logs are parsed first (results still come in
+    source order; a Mailman entry can only repeat another Mailman entry, so the
+    per-host set of lines already seen tells the same). A Mailman log is cached
+    only when it is its host's only file of that log (no rotations, no files whose
+    kind only their content tells), so no other file's lines can repeat its
+    entries, and only if its table survives the Arrow round trip unchanged.
     """
     from .parse import parse_file
 
     seen: dict[str, set] = {}
     solo = _solo_mailman(sources) if store is not None and registry is None else set()
-    for src in sources:
+    focus = None
+
+    def parse(src: Source):
+        nonlocal focus
         cached = _mailman_get(src, store) if src in solo else None
         if cached is not None:
-            yield cached
-            continue
+            return cached
+        if focus is None and src.log in (None, "maillog"):
+            focus = find(sources, ident, store)
         sig = signature(src.path) if src in solo else None
-        res = parse_file(src, registry, seen.setdefault(src.host, set()), focus)
+        res = parse_file(src, registry, seen.setdefault(src.host, set()), focus or ())
         if sig is not None:
             _mailman_put(src, sig, res, store)
-        yield res
+        return res
+
+    early = {i: parse(s) for i, s in enumerate(sources)
+             if isinstance(ident, Pending) and s.log not in (None, "maillog")}
+    for i, src in enumerate(sources):
+        yield early.pop(i) if i in early else parse(src)
 
 
 def _solo_mailman(sources: list[Source]) -> set[Source]:

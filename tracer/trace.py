@@ -20,7 +20,7 @@ from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
 from .formats.registry import Registry
 from .cache import Store
-from .focus import find as find_focus, parse_sources
+from .focus import parse_sources
 from .parse import FileResult, iter_parse
 from .schema import cast_events, empty_events
 from .sources import discover
@@ -142,12 +142,11 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     results: list[FileResult] = []
     bar = _progress(sources, progress)
     store = Store() if focus and cache else None
-    pattern = find_focus(sources, focus, store) if focus else None
-    if parallel and pattern is None and registry is None and workers.worth_it(sources):
+    if parallel and not focus and registry is None and workers.worth_it(sources):
         results = workers.parse_parallel(sources, bar.update if bar is not None else None)
         problems += [p for r in results for p in r.problems]
     else:
-        parsed = iter_parse(sources, registry) if pattern is None else parse_sources(sources, registry, pattern, store)
+        parsed = parse_sources(sources, registry, focus, store) if focus else iter_parse(sources, registry)
         for res in parsed:
             results.append(res)
             problems += res.problems
