@@ -165,19 +165,25 @@ def open_bytes(path: str) -> BinaryIO:
     return f  # type: ignore[return-value]
 
 
+def _open_noting(path: str, problems: list[str]) -> BinaryIO | None:
+    """:func:`open_bytes`, or None with the reason noted in ``problems``."""
+    try:
+        return open_bytes(path)
+    except InputError as exc:
+        problems.append(str(exc))
+    except OSError as exc:
+        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+    return None
+
+
 def read_lines(path: str, problems: list[str]) -> Iterator[str]:
     """Decoded lines without line ends; a damaged archive stops with a note in ``problems``.
 
     Mailman writes UTF-8 and Latin-1 bytes into one file, so each line is decoded
     as UTF-8 and falls back to Latin-1 (which never fails).
     """
-    try:
-        fh = open_bytes(path)
-    except InputError as exc:
-        problems.append(str(exc))
-        return
-    except OSError as exc:
-        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+    fh = _open_noting(path, problems)
+    if fh is None:
         return
     try:
         for raw in fh:
@@ -255,13 +261,8 @@ def read_blocks(path: str, problems: list[str], size: int = 16 * 2**20,
     Reads go ``piece`` bytes at a time so that a damaged archive still yields
     every whole line before the damage, as :func:`read_lines` does.
     """
-    try:
-        fh = open_bytes(path)
-    except InputError as exc:
-        problems.append(str(exc))
-        return
-    except OSError as exc:
-        problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+    fh = _open_noting(path, problems)
+    if fh is None:
         return
     line, carry, pieces, have = 1, b"", [], 0
     try:
