@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import tracer
 from tracer.cli import app
 from tracer.latency import STAGES, latency_summary
+from tracer.sources import discover
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = str(ROOT / "sample_logs")
@@ -101,3 +102,24 @@ def test_show_unparsed_names_the_nearest_pattern(tmp_path):
     res = CliRunner().invoke(app, ["postmortem", str(tmp_path), "--show-unparsed"])
     assert "unparsed lines: 1 (showing 1)" in res.stderr
     assert "nearest pattern postfix.qmgr.queued" in res.stderr
+
+
+def test_progress_bar_counts_every_byte_read_and_is_silent_unless_asked(capsys, monkeypatch):
+    import tqdm
+
+    seen = {}
+    real = tqdm.tqdm
+
+    def spy(*args, **kwargs):
+        bar = real(*args, **{**kwargs, "delay": 0})
+        seen["bar"] = bar
+        return bar
+
+    monkeypatch.setattr(tqdm, "tqdm", spy)
+    tracer.load([SITE], progress=True)
+    sources, _ = discover([SITE], [])
+    total = sum(Path(s.path).stat().st_size for s in sources)
+    assert total > 0 and seen["bar"].total == total and seen["bar"].n == total
+    capsys.readouterr()
+    tracer.load([SITE], progress=None)  # stderr is not a terminal under pytest
+    assert capsys.readouterr().err == ""

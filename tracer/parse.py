@@ -16,7 +16,7 @@ import os
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,8 @@ class FileResult:
 
 
 def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None,
-               focus: tuple[str, ...] | None = None, keys: bool = False) -> FileResult:
+               focus: tuple[str, ...] | None = None, keys: bool = False,
+               on_read: Callable[[int], None] | None = None) -> FileResult:
     """Parse one file. ``seen`` (shared per host) drops lines already read from another file.
 
     With ``focus``, maillog lines it does not find are counted as ignored without
@@ -85,7 +86,7 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             res.ignored += len(numbered) - len(hits)
         elif source.path != "-" and not problems:
             lines.close()  # the bytes are read again, in blocks
-            records = _parse_blocks(read_blocks(source.path, problems), registry, res, seen, keys)
+            records = _parse_blocks(read_blocks(source.path, problems, on_read=on_read), registry, res, seen, keys)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
@@ -419,11 +420,12 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
 
 
 def iter_parse(sources: list[Source], registry: Registry | None = None,
-               focus: tuple[str, ...] | None = None) -> Iterator[FileResult]:
+               focus: tuple[str, ...] | None = None,
+               on_read: Callable[[int], None] | None = None) -> Iterator[FileResult]:
     """Parse sources in order, deduplicating lines per host across overlapping files."""
     seen: dict[str, Seen] = {}
     for src in sources:
-        yield parse_file(src, registry, seen.setdefault(src.host, Seen()), focus)
+        yield parse_file(src, registry, seen.setdefault(src.host, Seen()), focus, on_read=on_read)
 
 
 def focus_pattern(sources: list[Source], ident: str) -> tuple[str, ...]:

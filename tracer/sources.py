@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import re
@@ -18,7 +19,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from .errors import InputError, UsageError
 
@@ -254,20 +255,24 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
 
 
 def read_blocks(path: str, problems: list[str], size: int = 16 * 2**20,
-                piece: int = 2**20) -> Iterator[tuple[bytes, int]]:
+                piece: int = 2**20, on_read: Callable[[int], None] | None = None) -> Iterator[tuple[bytes, int]]:
     """``(block, first line number)``: the file's bytes in blocks of whole lines, decompressed.
 
     The parser works on blocks (a C scan over the bytes), not on decoded lines.
     Reads go ``piece`` bytes at a time so that a damaged archive still yields
     every whole line before the damage, as :func:`read_lines` does.
+    ``on_read`` hears how many bytes of a plain file were read (a progress bar).
     """
     fh = _open_noting(path, problems)
     if fh is None:
         return
     line, carry, pieces, have = 1, b"", [], 0
+    plain = on_read if isinstance(fh, io.BufferedReader) else None
     try:
         while True:
             chunk = fh.read(piece)
+            if plain is not None:
+                plain(len(chunk))
             if chunk:
                 pieces.append(chunk)
                 have += len(chunk)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -143,15 +144,17 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     bar = _progress(sources, progress)
     store = Store() if focus and cache else None
     if parallel and not focus and registry is None and workers.worth_it(sources):
-        results = workers.parse_parallel(sources, bar.update if bar is not None else None)
+        results = workers.parse_parallel(sources)
         problems += [p for r in results for p in r.problems]
     else:
-        parsed = parse_sources(sources, registry, focus, store) if focus else iter_parse(sources, registry)
+        on_read = bar.read if bar is not None else None
+        parsed = parse_sources(sources, registry, focus, store) if focus else iter_parse(sources, registry,
+                                                                                          on_read=on_read)
         for res in parsed:
             results.append(res)
             problems += res.problems
             if bar is not None:
-                bar.update(1)
+                bar.done(res.source)
     if bar is not None:
         bar.close()
     events = _events(results, year, default_tz, host_tz)
@@ -185,8 +188,8 @@ def _utc(value, tz: str | None) -> pd.Timestamp:
     return ts.tz_convert("UTC")
 
 
-def _progress(sources, progress: bool | None):
-    """A tqdm bar over files when stderr is a terminal and the input is large."""
+def _progress(sources, progress: bool | None) -> "_Progress | None":
+    """A progress bar on stderr when it is a terminal (or ``progress=True``); None otherwise."""
     if progress is None:
         progress = sys.stderr.isatty() and len(sources) > 0
     if not progress:
@@ -195,7 +198,36 @@ def _progress(sources, progress: bool | None):
         from tqdm import tqdm
     except ImportError:  # pragma: no cover
         return None
-    return tqdm(total=len(sources), unit="file", desc="reading", file=sys.stderr, leave=False)
+    return _Progress(tqdm, sources)
+
+
+class _Progress:
+    """A tqdm bar over the input's bytes, shown once a run has taken a second: it moves with
+    each block of a plain file and catches up at the end of each file (compressed ones, stdin)."""
+
+    def __init__(self, tqdm, sources) -> None:
+        self.sizes = {s.path: _size(s.path) for s in sources}
+        self.bar = tqdm(total=sum(self.sizes.values()), unit="B", unit_scale=True, desc="reading",
+                        file=sys.stderr, leave=False, delay=1.0)
+        self.this_file = 0
+
+    def read(self, n: int) -> None:
+        self.this_file += n
+        self.bar.update(n)
+
+    def done(self, source) -> None:
+        self.bar.update(max(0, self.sizes.get(source.path, 0) - self.this_file))
+        self.this_file = 0
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path) if path != "-" else 0
+    except OSError:
+        return 0
 
 
 def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFrame:
