@@ -123,3 +123,12 @@ def test_progress_bar_counts_every_byte_read_and_is_silent_unless_asked(capsys, 
     capsys.readouterr()
     tracer.load([SITE], progress=None)  # stderr is not a terminal under pytest
     assert capsys.readouterr().err == ""
+
+
+def test_a_focused_load_judges_only_its_post_and_agrees_with_the_full_load(t):
+    full = t.posts.set_index("message_id")
+    for mid in full.index.dropna()[:5]:
+        focused = tracer.load([SITE], focus=mid, cache=False)
+        assert focused.posts["message_id"].tolist() == [mid]
+        row = focused.posts.iloc[0]
+        assert (row["state"], row["findings"]) == (full.at[mid, "state"], full.at[mid, "findings"])

@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from .correlate import Lifecycle
 from .diagnose.facts import PostFacts
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .trace import Trace
 
 POST_COLUMNS = [
@@ -165,7 +166,7 @@ class LifecycleView:
         return self.lifecycle.findings
 
     @property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> "nx.DiGraph":
         """DiGraph over event rows (``Trace.events`` index); edges carry the join key as ``link``."""
         return self.lifecycle.build_graph(self.trace.events, self.trace.correlation.txn_of_row)
 
@@ -190,18 +191,28 @@ class LifecycleView:
 
 def find_lifecycle(trace: "Trace", ident: str) -> LifecycleView:
     """Look a post up by Message-ID (with or without <>) or by an MTA queue ID of any of its transactions."""
+    lc = match_lifecycle(trace.correlation, ident)
+    if lc is not None:
+        trace.diagnosis  # noqa: B018 - sets the state and findings
+        return LifecycleView(trace, lc)
     ident = ident.strip()
-    lcs = trace.lifecycles
     wanted = {ident, f"<{ident.strip('<>')}>"}
-    for lc in lcs.values():
-        if lc.message_id in wanted or lc.key in wanted:
-            return LifecycleView(trace, lc)
-    corr = trace.correlation
-    hits = corr.txns[corr.txns["queue_id"] == ident]["txn"].tolist()
-    for lc in lcs.values():
-        if set(hits) & set(lc.inbound + lc.outbound):
-            return LifecycleView(trace, lc)
     ev = trace.events
     if ((ev["message_id"].isin(list(wanted))) | (ev["queue_id"] == ident)).any():
         raise KeyError(f"{ident} is in the logs but is not a list post (a notice, a digest or other mail)")
     raise KeyError(f"{ident} does not appear in any log read (checked Message-IDs and queue IDs)")
+
+
+def match_lifecycle(corr, ident: str) -> Lifecycle | None:
+    """The post whose Message-ID, key or MTA queue ID is ``ident`` (no diagnosis needed)."""
+    ident = ident.strip()
+    lcs = corr.lifecycles
+    wanted = {ident, f"<{ident.strip('<>')}>"}
+    for lc in lcs.values():
+        if lc.message_id in wanted or lc.key in wanted:
+            return lc
+    hits = set(corr.txns[corr.txns["queue_id"] == ident]["txn"].tolist())
+    for lc in lcs.values():
+        if hits & set(lc.inbound + lc.outbound):
+            return lc
+    return None

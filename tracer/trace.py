@@ -64,6 +64,7 @@ class Trace:
     grace: pd.Timedelta = pd.Timedelta(minutes=15)
     display_tz: str | None = None
     clocks: dict[str, dict] = field(default_factory=dict)  # host -> clock_offset_s, pairs, corrected
+    focus: str | None = None  # load(focus=...): the one post that was read in full
 
     # ---- stages, computed once -------------------------------------------------
     @cached_property
@@ -72,7 +73,13 @@ class Trace:
 
     @cached_property
     def diagnosis(self) -> Diagnosis:
-        return diagnose(self.events, self.correlation, self.grace, self.format_ts)
+        only = None
+        if self.focus:  # only that post's maillog lines were read: the others cannot be judged
+            from .tables import match_lifecycle
+
+            lc = match_lifecycle(self.correlation, self.focus)
+            only = [lc.key] if lc is not None else []
+        return diagnose(self.events, self.correlation, self.grace, self.format_ts, only=only)
 
     @property
     def lifecycles(self) -> dict[str, Lifecycle]:
@@ -133,6 +140,7 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
 
     ``focus`` (a Message-ID or queue ID) reads only the maillog lines that can
     belong to that message, after a byte search; Mailman logs are read whole.
+    Only that post is judged: the others' maillog lines were never read.
     With ``focus`` and ``cache``, what the search found and the parsed Mailman logs
     are kept in the on-disk cache (:mod:`tracer.cache`) for the next run on the same files.
 
@@ -178,7 +186,8 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
         first = unparsed.iloc[0] if len(unparsed) else None
         where = f"; first at {first.host}:{first.path}:{first.line} ({first.reason})" if first is not None else ""
         raise StrictError(f"--strict: {int(files['unparsed'].sum())} unparsed line(s){where}")
-    return Trace(events, files, unparsed, problems, pd.Timedelta(grace), default_tz, clocks)
+    ident = getattr(focus, "ident", focus)  # a search already running in a child process carries its ID
+    return Trace(events, files, unparsed, problems, pd.Timedelta(grace), default_tz, clocks, ident)
 
 
 def _utc(value, tz: str | None) -> pd.Timestamp:

@@ -36,8 +36,10 @@ class Diagnosis:
     context: Context
 
 
-def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_ts=str) -> Diagnosis:
-    """Judge every lifecycle in ``corr`` (sets ``state``, ``stopped_at`` and ``findings`` on it)."""
+def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_ts=str,
+             only: list[str] | None = None) -> Diagnosis:
+    """Judge every lifecycle in ``corr``, or the keys in ``only`` (sets ``state``, ``stopped_at``
+    and ``findings`` on it)."""
     end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
     # the site-wide evidence is never an MTA delivery line; filtering those out once
     # spares each lookup below a pass over the busy day's million rows
@@ -46,13 +48,14 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     ctx = Context(events, end, grace, runner_table(side, down), incoming_runner_evidence(side),
                   mailman_hosts(side), fmt_ts, down, by_event(side), shunts(side), lock_breaks(side))
     cols = Columns(events)
-    finals = final_deliveries(events, corr.lifecycles, cols)
+    judged = corr.lifecycles if only is None else {k: corr.lifecycles[k] for k in only}
+    finals = final_deliveries(events, judged, cols)
     counts = outbound_counts(finals).to_dict("index") if len(finals) else {}
     unsent = with_detail(events, finals[finals["status"] != "sent"])
     unsent_by_post = dict(tuple(unsent.groupby("post", sort=False))) if len(unsent) else {}
     problems = outbound_problems(unsent)
     facts = {}
-    for key, lc in corr.lifecycles.items():
+    for key, lc in judged.items():
         f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols, problems.get(key))
         lc.state, stage = judge(f, ctx)
         lc.findings = [x for rule in POST_RULES + FAULT_RULES if (x := rule(f, ctx)) is not None]

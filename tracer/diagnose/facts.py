@@ -60,6 +60,10 @@ class Columns:
         self._events = events
 
     @cached_property
+    def nrcpt(self) -> np.ndarray:
+        return self._events["nrcpt"].to_numpy(dtype="float64", na_value=np.nan)
+
+    @cached_property
     def recipient_codes(self) -> np.ndarray:
         return pd.factorize(self._events["recipient"], use_na_sentinel=True)[0]
 
@@ -118,7 +122,8 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
         f.final = unsent
         f.outbound_problems = problems
     elif f.smtp_rows:
-        f.recipients = int(pd.to_numeric(events.loc[f.smtp_rows[:1], "nrcpt"]).fillna(0).iloc[0])
+        n = cols.nrcpt[f.smtp_rows[0]]
+        f.recipients = 0 if pd.isna(n) else int(n)
     return f
 
 
