@@ -140,12 +140,17 @@ def describe(row) -> str:
     return " ".join(parts) or ev
 
 
+#: the columns :func:`describe` reads (a timeline may have thousands of rows)
+_DESCRIBED = ["event", "recipient", "relay", "status", "text", "sender", "size", "nrcpt", "client", "message_id",
+              "list", "subject", "delay", "code", "runner", "filebase"]
+
+
 def timeline(trace: "Trace", rows: list[int]) -> pd.DataFrame:
     """ts, host, log, event, detail, source for ``rows`` in time order."""
     ev = trace.events.loc[rows].sort_values(["ts"], kind="stable")
     out = pd.DataFrame({
         "ts": ev["ts"], "host": ev["host"], "log": ev["log"], "event": ev["event"],
-        "detail": [describe(r) for r in ev.to_dict("records")],
+        "detail": [describe(r) for r in ev[_DESCRIBED].to_dict("records")],
         "source": ev["host"] + ":" + ev["path"] + ":" + ev["line"].astype("string"),
     })
     return out.reset_index(names="row")
