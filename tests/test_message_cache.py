@@ -91,8 +91,8 @@ def test_cached_runs_print_exactly_what_an_uncached_run_prints(site, cache, monk
 def test_a_second_message_searches_only_for_its_new_tokens_and_reparses_no_mailman_log(site, cache, monkeypatch):
     scans, parsed = [], []
     real_scan, real_parse = focus._scan, tracer.parse.parse_file
-    monkeypatch.setattr(focus, "_scan", lambda path, tokens, marks: scans.append((path, tokens, marks is None))
-                        or real_scan(path, tokens, marks))
+    monkeypatch.setattr(focus, "_scan", lambda path, tokens, marks, *window: scans.append((path, tokens, marks is None))
+                        or real_scan(path, tokens, marks, *window))
     monkeypatch.setattr(tracer.parse, "parse_file", lambda src, *a, **k: parsed.append(src.log) or real_parse(src, *a, **k))
 
     def trace(ident, cache=True):

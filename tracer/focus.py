@@ -170,12 +170,20 @@ def _decode(raw) -> str:
         return raw.decode("latin-1")
 
 
-def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None):
+def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None,
+          from_line: dict[bytes, int] | None = None):
     """One pass over ``path``: ``(per-token [(line, text)], total lines, marks, problems)``.
 
     Without ``marks`` every newline is counted (total and fresh marks); with the
     marks of an earlier pass over the same file only the stretch from the mark
     before each hit is counted, and total and marks come back as None.
+
+    ``from_line`` (with ``marks``) windows a queue ID's search: it starts a MiB of
+    lines before the line where the ID was first seen (its ``client=`` and
+    ``pickup`` lines come just before its ``message-id=`` line) and stops at its
+    ``removed`` line, which ends a Postfix transaction. A busy day's post has
+    dozens of outbound queue IDs; searching each through the whole file was most
+    of a cold ``message`` run.
     """
     problems: list[str] = []
     per: dict[bytes, list[tuple[int, str]]] = {t: [] for t in tokens}
@@ -189,6 +197,8 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None):
     known = marks if marks is not None else new_marks
     known_at = [m[0] for m in known]
     newlines, last, line0 = 0, b"\n", 1  # line0: number of the first line of the block
+    start_at = _window_starts(from_line, marks) if from_line and not counting else {}
+    ended: set[bytes] = set()
     try:
         for buf, lo, cut, offset in _blocks(fh, mapped=not counting):
             count = buf.count if not isinstance(buf, mmap.mmap) else lambda sub, a, b, m=buf: m[a:b].count(sub)
@@ -208,11 +218,17 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None):
                 last = bytes(buf[cut - 1: cut])
             starts: dict[int, list[bytes]] = {}
             for tok in tokens:
-                i = buf.find(tok, lo, cut)
+                if tok in ended:
+                    continue
+                a = max(lo, start_at.get(tok, 0) - offset)
+                i = buf.find(tok, a, cut) if a < cut else -1
                 while i >= 0:
                     s = buf.rfind(b"\n", lo, i) + 1 or lo
                     starts.setdefault(s, []).append(tok)
                     e = buf.find(b"\n", i, cut)
+                    if tok in start_at and buf[i:(cut if e < 0 else e)].rstrip(b"\r") == tok + b": removed":
+                        ended.add(tok)
+                        break
                     i = -1 if e < 0 else buf.find(tok, e + 1, cut)
             # line numbers: from the block start or the nearest mark before, whichever is closer
             at, line = lo, line0
@@ -244,6 +260,16 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None):
     return per, total, new_marks, problems
 
 
+def _window_starts(from_line: dict[bytes, int], marks: list[list[int]]) -> dict[bytes, int]:
+    """token -> byte offset to search from: the mark before the one at or before its first line."""
+    lines = [m[1] for m in marks]
+    out = {}
+    for tok, first in from_line.items():
+        k = bisect.bisect_right(lines, first) - 2  # one mark (about a MiB) of margin
+        out[tok] = marks[k][0] if k >= 0 else 0
+    return out
+
+
 def _archive_errors() -> tuple:
     import lzma
     import zlib
@@ -267,7 +293,7 @@ class FileIndex:
         self.marks: list[list[int]] = []
         self.tokens: dict[str, list[tuple[int, str]]] = {}
         self.problems: list[str] = []
-        self.new: list[str] = []  # tokens searched in this run, to store
+        self.new: list[tuple[str, str]] = []  # (cache name, token) searched in this run, to store
         self.new_marks = False
         if self.sig is not None:
             self._load_marks()
@@ -306,26 +332,34 @@ class FileIndex:
             log.debug("mmtrace cache: ignoring a malformed hits entry for %s: %s", self.path, exc)
             return None
 
-    def hits(self, tokens: list[str]) -> tuple[list[tuple[int, str]], int]:
-        """Lines holding any of ``tokens`` in file order, and the file's line count; searches only what is new."""
+    def hits(self, tokens: list[str], from_line: dict[str, int] | None = None) -> tuple[list[tuple[int, str]], int]:
+        """Lines holding any of ``tokens`` in file order, and the file's line count; searches only what is new.
+
+        ``from_line`` windows the search of those tokens (see :func:`_scan`). What a
+        windowed search finds is not every line of the token (a short queue ID is
+        reused later in the day), so it is stored under the token *and* its window.
+        """
         tokens = [t for t in dict.fromkeys(tokens) if t]
+        windows = {t: n for t, n in (from_line or {}).items() if self.total is not None}
+        name = lambda t: f"{t}@{windows[t]}" if t in windows else t  # noqa: E731
         missing = []
         for t in tokens:
             if t not in self.tokens:
-                got = self._load_hits(t)
+                got = self._load_hits(name(t))
                 if got is None:
                     missing.append(t)
                 else:
                     self.tokens[t] = got
         if missing or self.total is None:
             fresh = self.total is None
+            window = {t.encode(): windows[t] for t in missing if t in windows}
             per, total, marks, self.problems = _scan(self.path, [t.encode() for t in missing],
-                                                     None if fresh else self.marks)
+                                                     None if fresh else self.marks, window)
             if fresh:
                 self.total, self.marks, self.new_marks = total, marks, True
             for t in missing:
                 self.tokens[t] = per[t.encode()]
-            self.new += missing
+            self.new += [(name(t), t) for t in missing]
         lines = {no: text for t in tokens for no, text in self.tokens[t]}
         return sorted(lines.items()), self.total
 
@@ -337,8 +371,8 @@ class FileIndex:
             return
         if self.new_marks:
             self.store.put_json("scan", self._key(), {"sig": self.sig, "total": self.total, "marks": self.marks})
-        for t in self.new:
-            self.store.put_json("hits", self._key(t), {"sig": self.sig, "hits": self.tokens[t]})
+        for stored_as, t in self.new:
+            self.store.put_json("hits", self._key(stored_as), {"sig": self.sig, "hits": self.tokens[t]})
         self.new, self.new_marks = [], False
 
 
@@ -383,7 +417,12 @@ def find(sources: list[Source], ident, store: Store | None = None, save: bool = 
     focus = tuple(sorted(tokens))
     found = {}
     for path, idx in index.items():
-        hits, total = idx.hits(list(focus))
+        first_seen: dict[str, int] = {}  # queue ID -> the line where this file showed it with the Message-ID
+        for no, text in idx.tokens.get(bare, []):
+            m = _QID_IN_LINE.search(text)
+            if m and m.group(1) != bare:
+                first_seen.setdefault(m.group(1), no)
+        hits, total = idx.hits(list(focus), first_seen)
         found[path] = (hits, total, list(idx.problems))
     done = Focus(focus, found, list(index.values()))
     if save:
