@@ -284,7 +284,7 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
             general(*pending.popleft())
     fast = _fast_table(tables, registry, res.source.path, keys)
     if fast is not None:
-        fresh = _fresh(seen, tables_key(tables))
+        fresh = _fresh(seen, _keys_of(tables))
         if not fresh.all():
             res.ignored += int((~fresh).sum())
             fast = fast.filter(pa.array(fresh))
@@ -335,7 +335,7 @@ class Seen(set):
         self.arrays: list[np.ndarray] = []
 
 
-def tables_key(tables: list[pa.Table]) -> np.ndarray:
+def _keys_of(tables: list[pa.Table]) -> np.ndarray:
     return np.concatenate([t.column("key").to_numpy() for t in tables])
 
 
