@@ -3,11 +3,11 @@ unwritable cache only costs time. Every test has its own cache directory (MMTRAC
 
 import gzip
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
-import time
 import types
 from pathlib import Path
 
@@ -37,9 +37,13 @@ LATE_HANDOFF = (
 runner = CliRunner()
 
 
+#: a moment long past (the sample day, 2013-08-22): the cache keeps nothing about a file modified just now
+SETTLED = 1377129600.0
+
+
 def _age(root: Path, seconds: float = 3600) -> None:
-    """Date every file back: the cache keeps nothing about a file modified in the last seconds."""
-    t = time.time() - seconds
+    """Date every file back to a settled time (``seconds`` apart gives different mtimes for the same bytes)."""
+    t = SETTLED - seconds
     for p in [root] if root.is_file() else root.rglob("*"):
         if p.is_file():
             os.utime(p, (t, t))
@@ -234,11 +238,8 @@ def test_the_search_finds_what_grep_lines_finds_across_block_and_mark_edges(tmp_
     assert again.hits(["caf\xe9"]) == reference(["caf\xe9".encode()])
 
 
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
 def test_a_message_found_in_a_child_process_is_the_one_found_here(site, cache, monkeypatch):
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
     monkeypatch.setattr(focus, "sys", types.SimpleNamespace(modules={}))  # as in a fresh `mmtrace`
     sources = discover([str(site)])[0]
     for ident in (DELIVERED, OUT_QID, "<nope@example.org>"):

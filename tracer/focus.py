@@ -37,7 +37,7 @@ from typing import Iterator
 
 from .cache import Store, settled, signature
 from .errors import InputError
-from .sources import MAILMAN_LOGS, Source, discover, grep_lines, open_bytes
+from .sources import MAILMAN_LOGS, Source, discover, grep_lines, line_blocks, open_bytes
 
 log = logging.getLogger(__name__)
 
@@ -121,22 +121,8 @@ def _blocks(fh, mapped: bool = False) -> Iterator[tuple[bytearray | bytes | mmap
                 return
             buf[: end - cut] = buf[cut:end]
             have, offset = end - cut, offset + cut
-    carry = b""
-    while True:
-        chunk = fh.read(BLOCK)
-        data = carry + chunk
-        if chunk:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-        else:
-            cut = len(data)
-        if cut:
-            yield data, 0, cut, offset
-        if not chunk:
-            return
-        carry, offset = data[cut:], offset + cut
+    for data, cut, offset in line_blocks(fh, BLOCK):
+        yield data, 0, cut, offset
 
 
 def _windows(fh, size: int):

@@ -28,7 +28,7 @@ from .formats.envelope import _BSD_TS, parse_envelope
 from .formats.postfix import DELIVERY
 from .formats.programs import family_of
 from .formats.registry import Registry
-from .sources import MAILMAN_LOGS, Source, grep_lines, read_blocks, read_lines
+from .sources import MAILMAN_LOGS, Source, read_blocks, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
 UNPARSED_KEEP = 200

@@ -201,6 +201,21 @@ def read_lines(path: str, problems: list[str]) -> Iterator[str]:
             fh.close()
 
 
+def line_blocks(fh: BinaryIO, size: int) -> Iterator[tuple[bytes, int, int]]:
+    """``(data, cut, offset)`` from ``size``-byte reads: ``data[:cut]`` is whole lines (the last
+    block may end without a newline), ``data[0]`` is byte ``offset`` of the stream."""
+    carry, offset = b"", 0
+    while True:
+        chunk = fh.read(size)
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1 if chunk else len(data)
+        if cut:
+            yield data, cut, offset
+        if not chunk:
+            return
+        carry, offset = data[cut:], offset + cut
+
+
 def grep_lines(path: str, tokens: list[bytes], problems: list[str],
                block: int = 32 * 2**20) -> tuple[list[tuple[int, str]], int]:
     """``([(line number, decoded line)] of lines holding any token, total lines)`` by scanning bytes.
@@ -209,24 +224,15 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
     like ``grep -F``), not line by line; only the hit lines are decoded.
     """
     hits: list[tuple[int, str]] = []
-    total, carry = 0, b""
+    total = 0
     try:
         fh = open_bytes(path)
     except (InputError, OSError) as exc:
         problems.append(str(exc))
         return hits, 0
     try:
-        while True:
-            chunk = fh.read(block)
-            data = carry + chunk
-            if chunk:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
-                    continue
-            else:
-                cut = len(data)
-            body, carry = data[:cut], data[cut:]
+        for data, cut, _ in line_blocks(fh, block):
+            body = data[:cut]
             starts = set()
             for tok in tokens:
                 i = body.find(tok)
@@ -243,9 +249,7 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
                     hits.append((line, raw.decode("utf-8")))
                 except UnicodeDecodeError:
                     hits.append((line, raw.decode("latin-1")))
-            total += body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
-            if not chunk:
-                break
+            total += body.count(b"\n") + (1 if not body.endswith(b"\n") else 0)
     except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
         problems.append(f"{path}: archive is damaged or truncated ({exc}); lines before the damage were read")
     finally:

@@ -52,11 +52,10 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     finals = final_deliveries(events, judged, cols)
     counts = outbound_counts(finals).to_dict("index") if len(finals) else {}
     unsent = with_detail(events, finals[finals["status"] != "sent"])
-    unsent_by_post = dict(tuple(unsent.groupby("post", sort=False))) if len(unsent) else {}
     problems = outbound_problems(unsent)
     facts = {}
     for key, lc in judged.items():
-        f = post_facts(lc, events, counts.get(key), unsent_by_post.get(key), cols, problems.get(key))
+        f = post_facts(lc, events, counts.get(key), cols, problems.get(key))
         lc.state, stage = judge(f, ctx)
         lc.findings = [x for rule in POST_RULES + FAULT_RULES if (x := rule(f, ctx)) is not None]
         for x in lc.findings:

@@ -39,7 +39,6 @@ class PostFacts:
     bounced: int = 0
     first_delivery_at: pd.Timestamp | None = None
     last_delivery_at: pd.Timestamp | None = None
-    final: pd.DataFrame | None = None  # recipients whose last outbound status is not `sent`
     outbound_problems: dict | None = None  # code -> summary (tracer.diagnose.faults.outbound_problems)
     outbound_known: bool = False  # some outbound MTA delivery line was found
 
@@ -76,12 +75,12 @@ def object_column(s: pd.Series) -> np.ndarray:
 
 
 def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
-               unsent: pd.DataFrame | None = None, cols: Columns | None = None,
-               problems: dict | None = None) -> PostFacts:
+               cols: Columns | None = None, problems: dict | None = None) -> PostFacts:
     """Read the milestones of ``lc`` from ``events``.
 
     ``counts`` sums its outbound recipients' last statuses (see :func:`outbound_counts`);
-    ``unsent`` are those recipients whose last status is not ``sent``.
+    ``problems`` summarises those whose last status is not ``sent``
+    (:func:`tracer.diagnose.faults.outbound_problems`).
     """
     cols = cols or Columns(events)
     rows = np.asarray(lc.rows, dtype="int64")
@@ -119,7 +118,6 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
                                                             ("recipients", "delivered", "deferred", "bounced"))
         if f.delivered:
             f.first_delivery_at, f.last_delivery_at = counts["first_sent"], counts["last_sent"]
-        f.final = unsent
         f.outbound_problems = problems
     elif f.smtp_rows:
         n = cols.nrcpt[f.smtp_rows[0]]
@@ -159,7 +157,7 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
 
 
 def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
-    """``finals`` rows with their recipient, host and text, as plain objects (cheap to filter per post)."""
+    """``finals`` rows with their recipient, host and text, as plain objects."""
     sub = events.loc[finals["row"].to_numpy(), ["recipient", "host", "text"]].astype(object)
     out = finals.reset_index(drop=True).astype({"post": object, "status": object})
     for c in ("recipient", "host", "text"):

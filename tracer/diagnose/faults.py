@@ -8,7 +8,6 @@ from is in its docstring; the fix text is in :data:`FAULT_FIXES`.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 import pandas as pd
 
