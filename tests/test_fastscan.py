@@ -61,7 +61,11 @@ def _check_against_regex(block: bytes, table: pa.Table, rest: np.ndarray, first_
     for row in rows:
         raw = lines[row.pop("line") - first_line]
         assert row.pop("key") == fastscan.line_key(raw)
+        pair, run, flags = row.pop("pair"), row.pop("run"), row.pop("flags")
         assert row == _regex(_decode(raw)), raw
+        assert pair == fastscan.pair_key(row["queue_id"], row["recipient"])
+        assert run == fastscan.run_key(row["syslog_host"], row["program"], row["queue_id"])
+        assert flags == fastscan.row_flags(row["daemon"], row["status"], row["recipient"], row["relay"], row["text"])
     return len(rows)
 
 
@@ -267,8 +271,38 @@ def test_key_is_fnv1a_64_masked_to_63_bits():
 def test_table_schema_is_arrow_strings_and_int64():
     assert fastscan.SCHEMA.names == ["line", "ts_text", "syslog_host", "program", "daemon", "pid", "queue_id",
                                      "recipient", "orig_to", "relay", "delay", "delays", "dsn", "status", "text",
-                                     "queued_as", "key"]
+                                     "queued_as", "key", "pair", "run", "flags"]
     assert {str(t) for t in fastscan.SCHEMA.types} == {"int64", "large_string"}  # what pandas keeps without a copy
+
+
+FLAG_CASES = [  # (old, new) applied to BASE, the flags the row must carry
+    (None, None, fastscan.FLAG_SENT | fastscan.FLAG_PLAIN),
+    ("postfix/smtp[", "postfix/lmtp[", fastscan.FLAG_SENT | fastscan.FLAG_PLAIN),
+    ("status=sent", "status=deferred", 0),
+    ("status=sent", "status=bounced", 0),
+    ("postfix/smtp[", "postfix/local[", fastscan.FLAG_SENT),
+    ("postfix/smtp[", "postfix/pipe[", fastscan.FLAG_SENT),
+    ("to=<", "to=<MailMan-owner-", fastscan.FLAG_SENT),
+    ("relay=", "relay=MAILMAN.", fastscan.FLAG_SENT),
+    ("(250", "(delivered via mailman service; 250", fastscan.FLAG_SENT),
+]
+
+
+@pytest.mark.parametrize("old,new,flags", FLAG_CASES)
+def test_flags_mark_plain_outbound_sent_lines_only(old, new, flags):
+    line = BASE if old is None else _variant(old, new)
+    table, rest = fastscan.scan_block((line + "\n").encode(), 1)
+    assert len(rest) == 0
+    assert table.column("flags").to_pylist() == [flags]
+
+
+def test_pair_key_is_shared_by_a_recipients_lines_and_run_key_by_a_transactions():
+    deferred = _variant("status=sent", "status=deferred")
+    other = BASE.replace("to=<", "to=<x")
+    table, _ = fastscan.scan_block("\n".join([BASE, deferred, other]).encode(), 1)
+    pair, run = table.column("pair").to_pylist(), table.column("run").to_pylist()
+    assert pair[0] == pair[1] != pair[2]
+    assert run[0] == run[1] == run[2]
 
 
 @needs_c

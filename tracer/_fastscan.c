@@ -35,6 +35,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
+#define LAYOUT 3     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -472,6 +473,64 @@ static void fnv1a63_x4(Pending *q, int64_t *keys)
     keys[q[3].row] = (int64_t)(hd & KEY_MASK);
 }
 
+/* The pair key: FNV-1a-64 of QUEUE_ID, a NUL byte and RECIPIENT (a missing queue ID is empty). A
+ * recipient's deliveries in one transaction share it, so a run of plain "sent" lines can be told
+ * from the recipients that were deferred before (tracer.parse summarises the former). */
+static int64_t pair_key(const unsigned char *s, const Field *f)
+{
+    uint64_t h = FNV_BASIS;
+    for (Py_ssize_t i = 0; i < f[F_QID].len; i++)
+        h = (h ^ s[f[F_QID].off + i]) * FNV_PRIME;
+    h = h * FNV_PRIME;                      /* the NUL separator: h ^ 0 == h */
+    for (Py_ssize_t i = 0; i < f[F_RCPT].len; i++)
+        h = (h ^ s[f[F_RCPT].off + i]) * FNV_PRIME;
+    return (int64_t)(h & KEY_MASK);
+}
+
+/* The run key: FNV-1a-64 of HOST \0 PROGRAM \0 QUEUE_ID: the lines of one transaction. */
+static int64_t run_key(const unsigned char *s, const Field *f)
+{
+    static const int parts[3] = {F_HOST, F_PROGRAM, F_QID};
+    uint64_t h = FNV_BASIS;
+    for (int p = 0; p < 3; p++) {
+        for (Py_ssize_t i = 0; i < f[parts[p]].len; i++)
+            h = (h ^ s[f[parts[p]].off + i]) * FNV_PRIME;
+        h = h * FNV_PRIME;
+    }
+    return (int64_t)(h & KEY_MASK);
+}
+
+/* "mailman" anywhere in s[0:n), in any case */
+static int has_mailman(const unsigned char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i + 7 <= n; i++)
+        if ((s[i] | 0x20) == 'm' && (s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 'i'
+            && (s[i + 3] | 0x20) == 'l' && (s[i + 4] | 0x20) == 'm' && (s[i + 5] | 0x20) == 'a'
+            && (s[i + 6] | 0x20) == 'n')
+            return 1;
+    return 0;
+}
+
+INLINE int field_is(const unsigned char *s, const Field *f, int i, const char *w, Py_ssize_t n)
+{
+    return f[i].len == n && memcmp(s + f[i].off, w, (size_t)n) == 0;
+}
+
+/* FLAG_SENT: status=sent. FLAG_PLAIN: also an smtp/lmtp delivery that names Mailman nowhere (recipient,
+ * relay, text), so not a hand-off into Mailman: one of a list's many outbound recipients. */
+enum { FLAG_SENT = 1, FLAG_PLAIN = 2 };
+
+static int64_t row_flags(const unsigned char *s, const Field *f)
+{
+    if (!field_is(s, f, F_STATUS, "sent", 4))
+        return 0;
+    if (!(field_is(s, f, F_DAEMON, "smtp", 4) || field_is(s, f, F_DAEMON, "lmtp", 4))
+        || has_mailman(s + f[F_RCPT].off, f[F_RCPT].len) || has_mailman(s + f[F_RELAY].off, f[F_RELAY].len)
+        || (f[F_TEXT].len > 0 && has_mailman(s + f[F_TEXT].off, f[F_TEXT].len)))
+        return FLAG_SENT;
+    return FLAG_SENT | FLAG_PLAIN;
+}
+
 /* ---- output buffers: bytes objects grown in place; growth briefly retakes the GIL -------- */
 
 typedef struct {
@@ -530,7 +589,7 @@ static PyObject *buf_finish(Buf *b, Py_ssize_t len)
  * is the bytes of column i so far. Space is reserved in advance for byte_room input bytes and
  * row_room rows, so that emitting a row checks one budget, not thirty buffers. */
 typedef struct {
-    Buf line, pid, key, rest_line, rest_start, rest_end;
+    Buf line, pid, key, pair, run, flags, rest_line, rest_start, rest_end;
     Buf off[NFIELDS], data[NFIELDS], valid[NFIELDS];
     Py_ssize_t nulls[NFIELDS];
     Py_ssize_t rows, nrest, byte_room, row_room;
@@ -538,7 +597,8 @@ typedef struct {
     int npending;
 } Out;
 
-#define ALL_BUFS(o, X) do { X(&(o)->line); X(&(o)->pid); X(&(o)->key); X(&(o)->rest_line); \
+#define ALL_BUFS(o, X) do { X(&(o)->line); X(&(o)->pid); X(&(o)->key); X(&(o)->pair); X(&(o)->run); X(&(o)->flags); \
+    X(&(o)->rest_line); \
     X(&(o)->rest_start); X(&(o)->rest_end); \
     for (int i_ = 0; i_ < NFIELDS; i_++) { X(&(o)->off[i_]); X(&(o)->data[i_]); X(&(o)->valid[i_]); } } while (0)
 #define CLEAR_BUF(b) Py_CLEAR((b)->obj)
@@ -563,7 +623,8 @@ static int out_reserve(Out *o, Py_ssize_t bytes, Py_ssize_t done, Py_ssize_t tot
     double scale = done > 0 ? 1.05 * (double)total / (double)done : 0.0;
     Py_ssize_t rows = o->rows + bytes / MIN_LINE + 1, want = (Py_ssize_t)(scale * (double)o->rows) + 1;
     if (buf_reserve(&o->line, rows * 8, want * 8, g) || buf_reserve(&o->pid, rows * 8, want * 8, g)
-        || buf_reserve(&o->key, rows * 8, want * 8, g))
+        || buf_reserve(&o->key, rows * 8, want * 8, g) || buf_reserve(&o->pair, rows * 8, want * 8, g)
+        || buf_reserve(&o->run, rows * 8, want * 8, g) || buf_reserve(&o->flags, rows * 8, want * 8, g))
         return -1;
     for (int i = 0; i < NFIELDS; i++) {
         Buf *d = &o->data[i], *v = &o->valid[i];
@@ -618,6 +679,9 @@ static int emit_row(Out *o, const unsigned char *s, Py_ssize_t n, Py_ssize_t don
     Py_ssize_t row = o->rows;
     ((int64_t *)o->line.p)[row] = line;
     ((int64_t *)o->pid.p)[row] = pid;
+    ((int64_t *)o->pair.p)[row] = pair_key(s, f);
+    ((int64_t *)o->run.p)[row] = run_key(s, f);
+    ((int64_t *)o->flags.p)[row] = row_flags(s, f);
     o->pending[o->npending++] = (Pending){s, n, row};
     UNROLL for (int i = 0; i < NFIELDS; i++) {
         Buf *d = &o->data[i];
@@ -669,7 +733,7 @@ static PyObject *pack(int n, PyObject **items)
     return t;
 }
 
-/* (rows, line, pid, key, ((offsets, data, validity|None, null_count) x 14), rest_line, rest_start, rest_end) */
+/* (rows, line, pid, key, pair, run, flags, ((offsets, data, validity|None, null_count) x 14), rest_line, rest_start, rest_end) */
 static PyObject *out_finish(Out *o)
 {
     PyObject *cols[NFIELDS];
@@ -681,11 +745,11 @@ static PyObject *out_finish(Out *o)
         cols[i] = pack(4, col);
     }
     Py_ssize_t r = o->rows * 8, k = o->nrest * 8;
-    PyObject *top[8] = {
+    PyObject *top[11] = {
         PyLong_FromSsize_t(o->rows), buf_finish(&o->line, r), buf_finish(&o->pid, r), buf_finish(&o->key, r),
-        pack(NFIELDS, cols), buf_finish(&o->rest_line, k), buf_finish(&o->rest_start, k),
+        buf_finish(&o->pair, r), buf_finish(&o->run, r), buf_finish(&o->flags, r), pack(NFIELDS, cols), buf_finish(&o->rest_line, k), buf_finish(&o->rest_start, k),
         buf_finish(&o->rest_end, k)};
-    return pack(8, top);
+    return pack(11, top);
 }
 
 static PyObject *scan(PyObject *self, PyObject *args)
@@ -739,7 +803,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(buf, first_line) -> (rows, line, pid, key, columns, rest_line, rest_start, rest_end)\n\n"
+     "scan(buf, first_line) -> (rows, line, pid, key, pair, run, flags, columns, rest_line, rest_start, rest_end)\n\n"
      "Parse the canonical Postfix delivery lines of a block of lines into Arrow buffers;\n"
      "see tracer.fastscan for the layout."},
     {NULL, NULL, 0, NULL}
@@ -764,7 +828,8 @@ PyMODINIT_FUNC PyInit__fastscan(void)
         Py_XDECREF(z);
         return NULL;
     }
-    if (PyModule_AddObjectRef(m, "COLUMNS", n) < 0 || PyModule_AddObjectRef(m, "NULLABLE", z) < 0) {
+    if (PyModule_AddObjectRef(m, "COLUMNS", n) < 0 || PyModule_AddObjectRef(m, "NULLABLE", z) < 0
+        || PyModule_AddIntConstant(m, "LAYOUT", LAYOUT) < 0) {
         Py_DECREF(m);
         m = NULL;
     }

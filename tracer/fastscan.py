@@ -48,8 +48,13 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[:4]]
     + [pa.field("pid", pa.int64(), False)]
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
-    + [pa.field("key", pa.int64(), False)])
-if AVAILABLE and _fastscan.COLUMNS != STRINGS:  # a stale build: parse in Python rather than misplace fields
+    + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
+#: the layout of ``_fastscan.scan``'s return value this module reads
+LAYOUT = 3
+#: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
+#: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
+FLAG_SENT, FLAG_PLAIN = 1, 2
+if AVAILABLE and (_fastscan.COLUMNS != STRINGS or getattr(_fastscan, "LAYOUT", None) != LAYOUT):  # a stale build: parse in Python rather than misplace fields
     warnings.warn("tracer._fastscan does not match tracer/fastscan.py; rebuild it (pip install -e .)")
     _fastscan, AVAILABLE = None, False
 
@@ -74,6 +79,29 @@ def line_key(raw: bytes) -> int:
     return h & 0x7FFFFFFFFFFFFFFF
 
 
+def pair_key(queue_id: str | None, recipient: str | None) -> int:
+    """The ``pair`` column: :func:`line_key` of ``QUEUE_ID \\0 RECIPIENT`` (missing ones empty).
+
+    A recipient's delivery lines in one transaction share it, which is how a run
+    of plain ``sent`` lines is told from recipients that were deferred first.
+    """
+    return line_key(f"{queue_id or ''}\0{recipient or ''}".encode("utf-8", "surrogatepass"))
+
+
+def run_key(syslog_host: str, program: str, queue_id: str | None) -> int:
+    """The ``run`` column: :func:`line_key` of ``HOST \\0 PROGRAM \\0 QUEUE_ID \\0``: one transaction's lines."""
+    return line_key(f"{syslog_host}\0{program}\0{queue_id or ''}\0".encode("utf-8", "surrogatepass"))
+
+
+def row_flags(daemon: str, status: str, *named: str | None) -> int:
+    """The ``flags`` column (:data:`FLAG_SENT`, :data:`FLAG_PLAIN`); ``named`` are recipient, relay and text."""
+    if status != "sent":
+        return 0
+    if daemon not in ("smtp", "lmtp") or any("mailman" in (v or "").lower() for v in named):
+        return FLAG_SENT
+    return FLAG_SENT | FLAG_PLAIN
+
+
 # --- C ---------------------------------------------------------------------------------------------
 
 def _int64(buf: bytes, n: int) -> pa.Array:
@@ -87,9 +115,10 @@ def _string(offsets: bytes, data: bytes, validity: bytes | None, nulls: int, n: 
 
 
 def _scan_c(block: bytes, first_line: int) -> tuple[pa.Table, np.ndarray]:
-    n, line, pid, key, cols, rest_line, rest_start, rest_end = _fastscan.scan(block, first_line)
+    n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end = _fastscan.scan(block, first_line)
     arrays = dict(zip(STRINGS, (_string(*c, n) for c in cols)))
-    arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n))
+    arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n), pair=_int64(pair, n),
+                  run=_int64(run, n), flags=_int64(flags, n))
     rest = np.column_stack([np.frombuffer(b, np.int64) for b in (rest_line, rest_start, rest_end)])
     return pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), rest
 
@@ -140,6 +169,9 @@ def canonical_fields(raw: bytes) -> dict | None:
     fields = _delivery_text(m.groupdict())
     row = dict(zip(("ts_text", "syslog_host", "program", "daemon"), m.group(1, 2, 3, 4)), pid=int(m.group(5)))
     row.update({c: fields.get(c) for c in STRINGS[4:]}, key=line_key(raw))
+    row.update(pair=pair_key(row["queue_id"], row["recipient"]),
+               run=run_key(row["syslog_host"], row["program"], row["queue_id"]),
+               flags=row_flags(row["daemon"], row["status"], row["recipient"], row["relay"], row["text"]))
     return row
 
 
@@ -159,4 +191,4 @@ def scan_block_py(block: bytes, first_line: int = 1) -> tuple[pa.Table, np.ndarr
     return table, np.array(rest, dtype=np.int64).reshape(-1, 3)
 
 
-__all__ = ["AVAILABLE", "SCHEMA", "canonical_fields", "line_key", "scan_block", "scan_block_py"]
+__all__ = ["AVAILABLE", "SCHEMA", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "scan_block", "scan_block_py"]
