@@ -43,11 +43,12 @@ SkewOpt = Annotated[bool, typer.Option("--skew-correction/--no-skew-correction",
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache (MMTRACE_CACHE_DIR, else $XDG_CACHE_HOME/mmtrace or ~/.cache/mmtrace).")]
 
 
-def _load(paths, host, since, until, year, tz, grace, strict, skew=True, focus=None, cache=True) -> "Trace":
+def _load(paths, host, since, until, year, tz, grace, strict, skew=True, focus=None, cache=True,
+          summary=False) -> "Trace":
     from .trace import load
 
     return load(paths, hosts=host, since=since, until=until, year=year, tz=tz, grace=f"{grace}min", strict=strict,
-                skew_correction=skew, focus=focus, cache=cache)
+                skew_correction=skew, focus=focus, cache=cache, summary=summary)
 
 
 def _fail(exc: Exception) -> None:
@@ -130,7 +131,7 @@ def postmortem(paths: Paths, host: HostOpt = None, format: FormatOpt = Format.te
     from .diagnose import PROBLEM_STATES
 
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict, skew)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, skew, summary=True)
         out = render.postmortem_json(trace) if format is Format.json else render.postmortem_text(trace)
     except TracerError as exc:
         _fail(exc)
@@ -154,7 +155,7 @@ def latency(paths: Paths, by: Annotated[str, typer.Option("--by", help="Group by
     from .latency import latency_summary
 
     try:
-        trace = _load(paths, host, since, until, year, tz, grace, strict)
+        trace = _load(paths, host, since, until, year, tz, grace, strict, summary=True)
         table = latency_summary(trace.posts, by=by)
     except TracerError as exc:
         _fail(exc)

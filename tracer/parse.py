@@ -28,6 +28,8 @@ from .formats.envelope import _BSD_TS, parse_envelope
 from .formats.postfix import DELIVERY
 from .formats.programs import family_of
 from .formats.registry import Registry
+from .dedup import Seen
+from .fastscan import pair_key
 from .sources import MAILMAN_LOGS, Source, read_blocks, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
@@ -54,11 +56,12 @@ class FileResult:
 
 def parse_file(source: Source, registry: Registry | None = None, seen: set | None = None,
                focus: tuple[str, ...] | None = None, keys: bool = False,
-               on_read: Callable[[int], None] | None = None) -> FileResult:
+               on_read: Callable[[int], None] | None = None, summary: bool = False) -> FileResult:
     """Parse one file. ``seen`` (shared per host) drops lines already read from another file.
 
     With ``focus``, maillog lines it does not find are counted as ignored without
     being parsed (``mmtrace message``: only one message's lines matter).
+    ``summary`` summarises runs of plain outbound sent lines (:mod:`tracer.sentruns`).
     """
     registry = registry or default_registry()
     problems: list[str] = []
@@ -86,7 +89,8 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             res.ignored += len(numbered) - len(hits)
         elif source.path != "-" and not problems:
             lines.close()  # the bytes are read again, in blocks
-            records = _parse_blocks(read_blocks(source.path, problems, on_read=on_read), registry, res, seen, keys)
+            records = _parse_blocks(read_blocks(source.path, problems, on_read=on_read), registry, res, seen, keys,
+                                    summary)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
@@ -184,11 +188,13 @@ def stable_key(text: str) -> int:
 
 def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: set | None,
                   numbered: bool = False, keys: bool = False, records: "_Chunks | None" = None,
-                  fast: bool = True) -> "_Chunks":
+                  fast: bool = True, unsent: list[int] | None = None) -> "_Chunks":
     """Maillog lines -> records. ``keys`` adds ``_k`` (:func:`stable_key`) so a parent process
     can drop lines repeated across files that different workers read. ``fast=False`` skips the
     delivery-line regex (lines the block scanner passed on are seldom deliveries; the registry
-    still parses those that are, to the same fields)."""
+    still parses those that are, to the same fields). ``unsent`` collects the
+    :func:`tracer.fastscan.pair_key` of delivery lines whose status is not ``sent``
+    (:mod:`tracer.sentruns` keeps those recipients' later sent lines whole)."""
     records = _Chunks() if records is None else records
     path = res.source.path
     families = registry.families
@@ -207,6 +213,8 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
             fields = pat.derive(fields) if pat.derive is not None else fields
             fields.update(ts_text=ts, ts_kind="bsd", path=path, line=no, pattern=pat.name, event="delivery",
                           program=program, syslog_host=host, instance=family_of(program)[1], pid=int(pid))
+            if unsent is not None and fields.get("status") != "sent":
+                unsent.append(pair_key(fields.get("queue_id"), fields.get("recipient")))
             if keys:
                 fields["_k"] = stable_key(text)
             res.parsed += 1
@@ -245,32 +253,56 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
             fields.setdefault("pid", env.pid)
         if keys:
             fields["_k"] = stable_key(text)
+        if unsent is not None and pat.event == "delivery" and fields.get("status") != "sent":
+            unsent.append(pair_key(fields.get("queue_id"), fields.get("recipient")))
         records.append(fields)
     return records
 
 
 def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: FileResult,
-                  seen: set | None, keys: bool = False) -> pd.DataFrame:
+                  seen: set | None, keys: bool = False, summary: bool = False) -> pd.DataFrame:
     """A maillog's blocks -> its events: the scanned delivery lines, then the others.
 
     The canonical Postfix delivery lines (~93% of a busy maillog) are parsed by
     :mod:`tracer.fastscan` straight into Arrow columns; every other line takes
-    the general path of :func:`_parse_syslog`. The two parts are not interleaved
-    back into line order: that copy of every column costs more than the scan
-    itself (each fresh page faults), and whoever needs file order sorts by
-    ``line`` (see :func:`tracer.correlate.assign_transactions`).
+    the general path of :func:`_parse_syslog`. Each block's scanned rows are
+    deduplicated (:mod:`tracer.dedup`), with ``summary`` summarised
+    (:mod:`tracer.sentruns`) and cast to the event columns before the next block,
+    so memory holds what is kept, not the file. The two parts are not
+    interleaved back into line order: that copy of every column costs more than
+    the scan itself (each fresh page faults), and whoever needs file order sorts
+    by ``line`` (see :func:`tracer.correlate.assign_transactions`).
     """
+    from .dedup import block_span
     from .fastscan import scan_block
+    from .sentruns import SentRuns
 
     tables, records = [], _Chunks()
+    runs = SentRuns() if summary else None
+    unsent: list[int] | None = [] if summary else None
+    names: dict[str, str] = {}
 
     def general(block: bytes, scanned) -> None:
         table, rest = scanned.result()
-        if table.num_rows:
-            tables.append(table)
+        if isinstance(seen, Seen):
+            seen.begin(block_span(block))
         if len(rest):
             _parse_syslog(((no, _decode(block[a:b])) for no, a, b in rest.tolist()), registry, res, seen,
-                          numbered=True, keys=keys, records=records, fast=False)
+                          numbered=True, keys=keys, records=records, fast=False, unsent=unsent)
+        if unsent:
+            runs.note_unsent(np.array(unsent, dtype=np.int64))
+            unsent.clear()
+        if not table.num_rows:
+            return
+        fresh = _fresh(seen, table.column("key").to_numpy())
+        if not fresh.all():
+            res.ignored += int((~fresh).sum())
+            table = table.filter(pa.array(fresh))
+        res.parsed += table.num_rows
+        n_lines = None
+        if runs is not None:
+            table, n_lines = runs.summarise(table)
+        tables.append(_fast_table(table, registry, res.source.path, keys, names, n_lines))
 
     # the scan releases the GIL: the next block is scanned on another core while
     # this thread parses the lines the scanner passed on
@@ -282,13 +314,7 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
                 general(*pending.popleft())
         while pending:
             general(*pending.popleft())
-    fast = _fast_table(tables, registry, res.source.path, keys)
-    if fast is not None:
-        fresh = _fresh(seen, _keys_of(tables))
-        if not fresh.all():
-            res.ignored += int((~fresh).sum())
-            fast = fast.filter(pa.array(fresh))
-        res.parsed += fast.num_rows
+    fast = pa.concat_tables(tables) if tables else None
     slow = records.frame()
     if fast is None:
         return slow
@@ -326,38 +352,19 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-class Seen(set):
-    """Fingerprints of the lines a host already had: a set for lines parsed one by one, and
-    arrays for the scanned delivery lines (a million set insertions cost half a second)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrays: list[np.ndarray] = []
-
-
-def _keys_of(tables: list[pa.Table]) -> np.ndarray:
-    return np.concatenate([t.column("key").to_numpy() for t in tables])
-
-
-def _fresh(seen: set | None, keys: np.ndarray) -> np.ndarray:
+def _fresh(seen, keys: np.ndarray) -> np.ndarray:
     """Rows whose line this host has not had yet."""
     if seen is None:
         return np.ones(len(keys), dtype=bool)
-    if not isinstance(seen, Seen):
-        add = seen.add
-        return np.fromiter((not (k in seen or add(k)) for k in keys.tolist()), dtype=bool, count=len(keys))
-    dup = pd.Series(keys).duplicated().to_numpy()
-    if seen.arrays:
-        dup = dup | np.isin(keys, np.concatenate(seen.arrays), kind="sort")
-    seen.arrays.append(keys[~dup])
-    return ~dup
+    if isinstance(seen, Seen):
+        return seen.fresh(keys)
+    add = seen.add
+    return np.fromiter((not (k in seen or add(k)) for k in keys.tolist()), dtype=bool, count=len(keys))
 
 
-def _fast_table(tables: list, registry: Registry, path: str, keys: bool) -> pa.Table | None:
-    """The scanned delivery rows with the event columns the general path gives them, built in Arrow."""
-    if not tables:
-        return None
-    t = pa.concat_tables(tables)
+def _fast_table(t: pa.Table, registry: Registry, path: str, keys: bool, names: dict,
+                n_lines: np.ndarray | None = None) -> pa.Table:
+    """A block's scanned delivery rows with the event columns the general path gives them, in Arrow."""
     n = t.num_rows
 
     def recode(col: str, fn) -> pa.Array:  # a function of a low-cardinality column, via its dictionary
@@ -365,7 +372,6 @@ def _fast_table(tables: list, registry: Registry, path: str, keys: bool) -> pa.T
         values = pa.array([fn(v) for v in d.dictionary.to_pylist()], pa.large_string())
         return pa.DictionaryArray.from_arrays(d.indices, values).cast(pa.large_string())
 
-    names = {}
     extra = {
         "pattern": recode("daemon", lambda d: names.setdefault(
             d, registry.match(f"postfix/{d}", _SAMPLE_DELIVERY)[0].name)),
@@ -373,10 +379,11 @@ def _fast_table(tables: list, registry: Registry, path: str, keys: bool) -> pa.T
         "event": pa.repeat(pa.scalar("delivery", pa.large_string()), n),
         "ts_kind": pa.repeat(pa.scalar("bsd", pa.large_string()), n),
         "path": pa.repeat(pa.scalar(path, pa.large_string()), n),
+        "n_lines": pa.array(np.ones(n, dtype=np.int64) if n_lines is None else n_lines, pa.int64()),
     }
     cols, fields = [], []
     for f in t.schema:
-        if f.name in ("daemon", "key"):
+        if f.name in ("daemon", "key", "pair", "run", "flags"):
             continue
         a = t.column(f.name)
         a = a.cast(pa.float64()) if f.name == "delay" else (a.cast(pa.large_string()) if a.type == pa.string() else a)
@@ -399,7 +406,7 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
         if entry.ts is None:
             _unparsed(res, entry.line, "continuation line before the first entry", entry.text, entry.n_lines)
             continue
-        if _repeated(seen, (log, entry.ts, entry.pid, entry.text)):
+        if _repeated(getattr(seen, "mailman", seen), (log, entry.ts, entry.pid, entry.text)):
             res.ignored += entry.n_lines
             continue
         hit = registry.match(log, entry.text)
@@ -421,11 +428,11 @@ def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: File
 
 def iter_parse(sources: list[Source], registry: Registry | None = None,
                focus: tuple[str, ...] | None = None,
-               on_read: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+               on_read: Callable[[int], None] | None = None, summary: bool = False) -> Iterator[FileResult]:
     """Parse sources in order, deduplicating lines per host across overlapping files."""
     seen: dict[str, Seen] = {}
     for src in sources:
-        yield parse_file(src, registry, seen.setdefault(src.host, Seen()), focus, on_read=on_read)
+        yield parse_file(src, registry, seen.setdefault(src.host, Seen()), focus, on_read=on_read, summary=summary)
 
 
 def focus_pattern(sources: list[Source], ident: str) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "code": "Int64",  # SMTP code, exit status, failure count
     "filebase": "string",  # Mailman queue entry <time>+<sha1>
     "subject": "string",
+    "n_lines": "int64",  # log lines the row stands for: 1, or a summarised run of sent lines (tracer.sentruns)
 }
 
 #: columns that are integers in the table and must be converted from regex text
@@ -98,4 +99,5 @@ def cast_events(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.astype("string")
     res = pd.DataFrame(out, index=df.index)
     res["line"] = res["line"].fillna(0).astype("int64")
+    res["n_lines"] = res["n_lines"].fillna(1).astype("int64")
     return res

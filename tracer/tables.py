@@ -82,11 +82,14 @@ def posts_table(trace: "Trace") -> pd.DataFrame:
 
 
 def deliveries_table(trace: "Trace") -> pd.DataFrame:
-    """One row per outbound recipient delivery attempt of a list post (with the post key)."""
+    """One row per outbound recipient delivery attempt of a list post (with the post key).
+
+    ``n_lines`` is 1, except on the last row of a run of sent lines that ``load(summary=True)``
+    summarised: that row stands for that many recipients (:mod:`tracer.sentruns`)."""
     ev = trace.events
     pairs = [(k, r) for k, lc in trace.lifecycles.items() for r in lc.stages["mta_out"]]
     cols = ["post", "host", "ts", "queue_id", "recipient", "domain", "relay", "status", "dsn", "delay",
-            "delay_before_queue", "delay_in_queue", "delay_connect", "delay_transmit", "text"]
+            "delay_before_queue", "delay_in_queue", "delay_connect", "delay_transmit", "text", "n_lines"]
     if not pairs:
         return pd.DataFrame(columns=cols)
     keys, rows = zip(*pairs)

@@ -63,6 +63,10 @@ class Columns:
         return self._events["nrcpt"].to_numpy(dtype="float64", na_value=np.nan)
 
     @cached_property
+    def n_lines(self) -> np.ndarray:
+        return self._events["n_lines"].to_numpy(dtype="int64")
+
+    @cached_property
     def recipient_codes(self) -> np.ndarray:
         return pd.factorize(self._events["recipient"], use_na_sentinel=True)[0]
 
@@ -127,7 +131,11 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
 
 def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
                      cols: Columns | None = None) -> pd.DataFrame:
-    """post key × recipient -> the last outbound delivery attempt (status, ts, row), all posts at once.
+    """post key × recipient -> the last outbound delivery attempt (status, ts, row, n), all posts at once.
+
+    ``n`` is the recipients the row stands for: more than one for the last row of a
+    summarised run of sent lines (:mod:`tracer.sentruns`), whose recipients were
+    never attempted otherwise.
 
     Sorted and picked on integer codes, and only the status and time are carried:
     a busy day has a million outbound lines; :func:`with_detail` adds recipient,
@@ -136,7 +144,8 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
     keys = [k for k, lc in lifecycles.items() if lc.stages["mta_out"]]
     if not keys:
         return pd.DataFrame({"post": pd.Series(dtype=object), "status": pd.Series(dtype=object),
-                             "ts": pd.Series(dtype="datetime64[ns, UTC]"), "row": pd.Series(dtype="int64")})
+                             "ts": pd.Series(dtype="datetime64[ns, UTC]"), "row": pd.Series(dtype="int64"),
+                             "n": pd.Series(dtype="int64")})
     cols = cols or Columns(events)
     sizes = [len(lifecycles[k].stages["mta_out"]) for k in keys]
     rows = np.fromiter((r for k in keys for r in lifecycles[k].stages["mta_out"]), dtype="int64", count=sum(sizes))
@@ -153,7 +162,8 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
     order = np.lexsort((rows, ts))  # in time order, as the rules quote them
     rows, post = rows[order], post[order]
     return pd.DataFrame({"post": np.asarray(keys, dtype=object)[post], "status": cols.status[rows],
-                         "ts": pd.DatetimeIndex(cols.ts[rows]).tz_localize("UTC"), "row": rows})
+                         "ts": pd.DatetimeIndex(cols.ts[rows]).tz_localize("UTC"), "row": rows,
+                         "n": cols.n_lines[rows]})
 
 
 def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
@@ -167,10 +177,10 @@ def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
 
 def outbound_counts(finals: pd.DataFrame) -> pd.DataFrame:
     """Per post: recipients, delivered, deferred, bounced, first_sent, last_sent (one groupby for all posts)."""
-    st = finals["status"]
+    st, n = finals["status"], finals["n"]
     sent_ts = finals["ts"].where(st == "sent")
-    g = finals.assign(delivered=st.eq("sent"), deferred=st.isin(["deferred", "SOFTBOUNCE"]),
+    g = finals.assign(delivered=n.where(st.eq("sent"), 0), deferred=st.isin(["deferred", "SOFTBOUNCE"]),
                       bounced=st.isin(["bounced", "expired"]), sent_ts=sent_ts).groupby("post", sort=False)
-    return pd.DataFrame({"recipients": g.size(), "delivered": g["delivered"].sum(), "deferred": g["deferred"].sum(),
+    return pd.DataFrame({"recipients": g["n"].sum(), "delivered": g["delivered"].sum(), "deferred": g["deferred"].sum(),
                          "bounced": g["bounced"].sum(), "first_sent": g["sent_ts"].min(),
                          "last_sent": g["sent_ts"].max()})

@@ -1,0 +1,76 @@
+"""Summarised outbound ``sent`` lines: what a post-mortem keeps of a list's fan-out.
+
+Nine lines in ten of a busy list server's maillog say that one more list
+member's copy was sent. A post-mortem needs how many were, when the first and
+the last went, and every recipient whose copy was *not* sent. So, per block of
+lines, a run of plain sent lines of one transaction (:data:`tracer.fastscan.FLAG_PLAIN`:
+an smtp/lmtp delivery that is no hand-off into Mailman) is kept as its first and
+its last line; ``n_lines`` on the last says how many lines it stands for.
+
+Kept whole, always: every line that is not a plain sent line, and the sent line
+of a recipient whose earlier attempt in the same transaction was not sent (its
+final status decides whether the post reached it). A run of one or two lines is
+kept whole, so the hand-off of one message to another site host keeps its
+``queued as`` (clock-skew pairs). ``--since``/``--until`` cut a summarised run
+at its first or last line's time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from .fastscan import FLAG_PLAIN, FLAG_SENT
+
+
+class SentRuns:
+    """The state a host's blocks share: (queue ID, recipient) pairs that had a status other than sent."""
+
+    def __init__(self) -> None:
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._pending: list[np.ndarray] = []
+        self._npending = 0
+
+    def note_unsent(self, pairs: np.ndarray) -> None:
+        if len(pairs):
+            self._pending.append(np.asarray(pairs, dtype=np.int64))
+            self._npending += len(pairs)
+            if self._npending * 4 > len(self._sorted):
+                self._sorted = np.unique(np.concatenate([self._sorted, *self._pending]))
+                self._pending, self._npending = [], 0
+
+    def unsent(self, pairs: np.ndarray) -> np.ndarray:
+        """Mask: the pair had a status other than sent before."""
+        hit = np.zeros(len(pairs), dtype=bool)
+        if len(self._sorted) and len(pairs):
+            pos = np.searchsorted(self._sorted, pairs)
+            pos[pos == len(self._sorted)] = 0
+            hit = self._sorted[pos] == pairs
+        for p in self._pending:
+            hit |= np.isin(pairs, p)
+        return hit
+
+    def summarise(self, table: pa.Table) -> tuple[pa.Table, np.ndarray]:
+        """A block's scanned rows (line order) -> the rows kept and their ``n_lines``."""
+        flags = table.column("flags").to_numpy()
+        pair = table.column("pair").to_numpy()
+        self.note_unsent(pair[(flags & FLAG_SENT) == 0])
+        plain = np.flatnonzero(flags & FLAG_PLAIN)
+        if len(plain):
+            plain = plain[~self.unsent(pair[plain])]
+        n_lines = np.ones(table.num_rows, dtype=np.int64)
+        if len(plain) < 3:
+            return table, n_lines
+        run = table.column("run").to_numpy()[plain]
+        order = np.argsort(run, kind="stable")  # a run's rows together, in line order
+        rows, run = plain[order], run[order]
+        starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+        ends = np.r_[starts[1:], len(run)] - 1
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[rows] = False
+        keep[rows[starts]] = True
+        keep[rows[ends]] = True
+        long = ends > starts
+        n_lines[rows[ends[long]]] = ends[long] - starts[long]  # the first line stands for itself
+        idx = np.flatnonzero(keep)
+        return table.take(pa.array(idx)), n_lines[idx]
