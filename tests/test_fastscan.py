@@ -53,11 +53,26 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+def _registry_ignores(text: str) -> bool:
+    """The general path (envelope, then the pattern registry) counts the line as ignored."""
+    from tracer.formats import default_registry
+    from tracer.parse import FileResult, _parse_syslog
+    from tracer.sources import Source
+
+    res = FileResult(Source("h", "p", "maillog"), "maillog", None)
+    _parse_syslog([text], default_registry(), res, None, fast=False)
+    return (res.parsed, res.ignored, res.unparsed) == (0, 1, 0)
+
+
 def _check_against_regex(block: bytes, table: pa.Table, rest: np.ndarray, first_line: int = 1) -> int:
-    """Every row equals the regex's fields; every line is a row or rest, once; returns rows."""
+    """Every row equals the regex's fields; every line is a row or rest once, or else one the
+    registry ignores too; returns rows."""
     lines = _pieces(block)
     rows = table.to_pylist()
-    assert sorted([r["line"] for r in rows] + rest[:, 0].tolist()) == list(range(first_line, first_line + len(lines)))
+    seen = [r["line"] for r in rows] + rest[:, 0].tolist()
+    assert len(seen) == len(set(seen)) and set(seen) <= set(range(first_line, first_line + len(lines)))
+    skipped = set(range(first_line, first_line + len(lines))) - set(seen)
+    assert all(_registry_ignores(_decode(lines[no - first_line])) for no in skipped)
     for row in rows:
         raw = lines[row.pop("line") - first_line]
         assert row.pop("key") == fastscan.line_key(raw)
@@ -74,10 +89,11 @@ def _unaccepted_regex_lines(block: bytes, table: pa.Table) -> list[str]:
     return [t for no, raw in enumerate(_pieces(block), 1) if no not in done and _regex(t := _decode(raw))]
 
 
-def _same(a: tuple[pa.Table, np.ndarray], b: tuple[pa.Table, np.ndarray]) -> None:
-    assert a[0].schema == b[0].schema == fastscan.SCHEMA
-    assert a[0].to_pylist() == b[0].to_pylist()
-    assert a[1].tolist() == b[1].tolist()
+def _same(a: fastscan.Scan, b: fastscan.Scan) -> None:
+    assert a.table.schema == b.table.schema == fastscan.SCHEMA
+    assert a.table.to_pylist() == b.table.to_pylist()
+    assert a.rest.tolist() == b.rest.tolist()
+    assert (a.lines, a.ignored) == (b.lines, b.ignored)
 
 
 # --- real logs ---------------------------------------------------------------------------------------
@@ -96,15 +112,54 @@ def generated_block(tmp_path_factory) -> bytes:
 
 
 def test_every_canonical_delivery_line_of_the_sample_and_scenario_logs_is_a_row(sample_block):
-    table, rest = fastscan.scan_block(sample_block, 1)
+    table, rest, lines, ignored = fastscan.scan_block(sample_block, 1)
     assert _check_against_regex(sample_block, table, rest) > 300
     assert _unaccepted_regex_lines(sample_block, table) == []
+    assert table.num_rows + len(rest) + ignored == lines == len(_pieces(sample_block))
 
 
 def test_every_delivery_line_of_a_generated_day_is_a_row_with_the_regex_fields(generated_block):
-    table, rest = fastscan.scan_block(generated_block, 1)  # C when built; the fallback is held to it below
+    table, rest, lines, ignored = fastscan.scan_block(generated_block, 1)  # C when built; the fallback is held to it below
     assert _check_against_regex(generated_block, table, rest) > 15000
     assert _unaccepted_regex_lines(generated_block, table) == []
+    assert ignored > 500 and table.num_rows + len(rest) + ignored == lines
+
+
+SESSION = "Aug 22 09:14:02 lists-be postfix/smtpd[2211]: connect from mx.example.org[192.0.2.1]"
+IGNORED_VARIANTS = {  # (line, counted ignored by the scan); the registry ignores every one of them
+    "connect": (SESSION, True),
+    "disconnect": (SESSION.replace("connect from", "disconnect from") + " ehlo=1 mail=1 rcpt=1 data=1 quit=1", True),
+    "lost connection": (SESSION.replace("connect from", "lost connection after DATA from"), True),
+    "timeout": (SESSION.replace("connect from", "timeout after END-OF-MESSAGE from"), True),
+    "anvil statistics": (SESSION.replace("smtpd[2211]: connect from", "anvil[99]: statistics: max cache size 1 at "
+                                         "Aug 22 09:10:00 for"), True),
+    "scache statistics": (SESSION.replace("smtpd[2211]: connect from", "scache[7]: statistics: domain lookup hits=0"
+                                          " miss=1 success=0%"), True),
+    "instance and service": (SESSION.replace("postfix/smtpd", "postfix-in/submission/smtpd"), True),
+    "fraction": (SESSION.replace("09:14:02", "09:14:02.123456"), True),
+    "NOQUEUE lost connection (general path)": (SESSION.replace("connect from", "NOQUEUE: lost connection after "
+                                                                               "CONNECT from"), False),
+    "TLS (general path)": (SESSION.replace("connect from", "Anonymous TLS connection established from"), False),
+    "non-ASCII (general path)": (SESSION.replace("mx.example", "mx.exämple"), False),
+    "PRI (general path)": ("<22>" + SESSION, False),
+    "fac.pri tag (general path)": (SESSION.replace("lists-be", "<mail.info> lists-be"), False),
+    "postfix- (general path)": (SESSION.replace("postfix/smtpd", "postfix-/smtpd"), False),
+}
+
+
+@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("name", sorted(IGNORED_VARIANTS))
+def test_ignored_lines_are_counted_by_the_scan_only_where_the_registry_ignores_them(scan, name):
+    line, counted = IGNORED_VARIANTS[name]
+    assert _registry_ignores(line)
+    table, rest, lines, ignored = scan((line + "\n").encode("utf-8"), 1)
+    assert (table.num_rows, lines, ignored, len(rest)) == (0, 1, int(counted), int(not counted))
+
+
+def test_the_scan_counts_no_line_as_ignored_that_the_registry_would_keep():
+    for daemon, prefix in fastscan.IGNORE:  # a line of each ignored shape, but of a daemon with events
+        line = SESSION.replace("smtpd[2211]: connect from", f"qmgr[1]: {prefix.decode()}")
+        assert fastscan.scan_block((line + "\n").encode(), 1).ignored == 0
 
 
 @needs_c
@@ -208,7 +263,7 @@ REJECTED = {  # True: the regex accepts it, C (and the Python fallback) leave it
 def test_canonical_variants_give_the_regex_fields(scan, name):
     line, expected = ACCEPTED[name]
     block = line.encode() + b"\n"
-    table, rest = scan(block, 1)
+    table, rest, *_ = scan(block, 1)
     assert table.num_rows == 1 and rest.shape == (0, 3)
     row = table.to_pylist()[0]
     assert {k: row[k] for k in expected} == expected
@@ -220,7 +275,7 @@ def test_canonical_variants_give_the_regex_fields(scan, name):
 def test_other_lines_are_left_to_the_slow_path(scan, name):
     line, regex_accepts = REJECTED[name]
     block = line.encode() + b"\n"
-    table, rest = scan(block, 1)
+    table, rest, *_ = scan(block, 1)
     assert table.num_rows == 0
     assert rest.tolist() == [[1, 0, len(_pieces(block)[0])]]
     assert (_regex(_decode(_pieces(block)[0])) is not None) == regex_accepts
@@ -228,7 +283,7 @@ def test_other_lines_are_left_to_the_slow_path(scan, name):
 
 @pytest.mark.parametrize("scan", SCANS)
 def test_crlf_line_ends_lose_the_carriage_return_and_the_key_ignores_it(scan):
-    table, rest = scan(BASE.encode() + b"\r\n" + BASE.encode() + b"\r", 1)
+    table, rest, *_ = scan(BASE.encode() + b"\r\n" + BASE.encode() + b"\r", 1)
     assert table.column("text").to_pylist() == ["250 2.0.0 Ok: queued as 9F8E7D6C5B"] * 2
     assert table.column("key").to_pylist() == [fastscan.line_key(BASE.encode())] * 2
 
@@ -238,7 +293,7 @@ def test_rest_gives_line_numbers_and_byte_offsets_from_first_line(scan):
     lines = [b"junk", BASE.encode(), b"", b"Aug 22 09:14:02 be postfix/qmgr[1]: 4A1C2E0123: removed\r",
              "caf\u00e9".encode(), BASE.encode(), b"last line without a newline"]
     block = b"\n".join(lines)
-    table, rest = scan(block, 100)
+    table, rest, *_ = scan(block, 100)
     assert table.column("line").to_pylist() == [101, 105]
     assert rest[:, 0].tolist() == [100, 102, 103, 104, 106]
     assert [block[s:e] for s, e in rest[:, 1:].tolist()] == [b"junk", b"", lines[3][:-1], lines[4], lines[6]]
@@ -250,7 +305,7 @@ def test_a_final_newline_ends_the_last_line_and_starts_none(scan):
     one = BASE.encode()
     assert scan(one + b"\n", 1)[0].num_rows == scan(one, 1)[0].num_rows == 1
     assert scan(b"\n", 1)[1].tolist() == [[1, 0, 0]]
-    table, rest = scan(b"", 1)
+    table, rest, *_ = scan(b"", 1)
     assert table.num_rows == 0 and rest.shape == (0, 3) and table.schema == fastscan.SCHEMA
 
 
@@ -291,7 +346,7 @@ FLAG_CASES = [  # (old, new) applied to BASE, the flags the row must carry
 @pytest.mark.parametrize("old,new,flags", FLAG_CASES)
 def test_flags_mark_plain_outbound_sent_lines_only(old, new, flags):
     line = BASE if old is None else _variant(old, new)
-    table, rest = fastscan.scan_block((line + "\n").encode(), 1)
+    table, rest, *_ = fastscan.scan_block((line + "\n").encode(), 1)
     assert len(rest) == 0
     assert table.column("flags").to_pylist() == [flags]
 
@@ -299,7 +354,7 @@ def test_flags_mark_plain_outbound_sent_lines_only(old, new, flags):
 def test_pair_key_is_shared_by_a_recipients_lines_and_run_key_by_a_transactions():
     deferred = _variant("status=sent", "status=deferred")
     other = BASE.replace("to=<", "to=<x")
-    table, _ = fastscan.scan_block("\n".join([BASE, deferred, other]).encode(), 1)
+    table = fastscan.scan_block("\n".join([BASE, deferred, other]).encode(), 1).table
     pair, run = table.column("pair").to_pylist(), table.column("run").to_pylist()
     assert pair[0] == pair[1] != pair[2]
     assert run[0] == run[1] == run[2]
@@ -319,7 +374,7 @@ def test_c_scans_in_threads_give_the_same_results(generated_block):
 
     expected = fastscan._scan_c(generated_block, 1)
     with ThreadPoolExecutor(4) as pool:  # the scan drops the GIL and retakes it to grow its buffers
-        for table, rest in pool.map(lambda _: fastscan._scan_c(generated_block, 1), range(6)):
+        for table, rest, *_ in pool.map(lambda _: fastscan._scan_c(generated_block, 1), range(6)):
             assert table.equals(expected[0]) and np.array_equal(rest, expected[1])
 
 
@@ -327,7 +382,7 @@ def test_c_scans_in_threads_give_the_same_results(generated_block):
 def test_c_scan_handles_a_line_longer_than_its_reserve_step():
     text = "x " * (3 << 20)  # a 6 MiB reply text: more than the 4 MiB the scanner reserves at a time
     block = (BASE + "\n" + _variant("Ok: queued as 9F8E7D6C5B", text + "queued as Z") + "\n" + BASE).encode()
-    table, rest = fastscan._scan_c(block, 1)
+    table, rest, *_ = fastscan._scan_c(block, 1)
     assert table.num_rows == 3 and table.column("queued_as").to_pylist() == ["9F8E7D6C5B", "Z", "9F8E7D6C5B"]
     _check_against_regex(block, table, rest)
 
@@ -338,6 +393,7 @@ def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
     alphabet = "<>,.:;()[]/ -=\"0123456789AaBbFfqsx" + "\t\u00e9"
     seeds = [BASE, ACCEPTED["local delivery"][0], ACCEPTED["orig_to"][0], ACCEPTED["tls"][0],
              ACCEPTED["the last of two queued as"][0], ACCEPTED["no text"][0], ACCEPTED["conn_use"][0]]
+    seeds += [line for line, _ in IGNORED_VARIANTS.values()]
     lines = []
     for _ in range(10000):
         chars = list(rng.choice(seeds))
@@ -354,5 +410,5 @@ def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
     block = "\n".join(lines).encode()
     c = fastscan._scan_c(block, 1)
     _same(c, fastscan.scan_block_py(block, 1))
-    _check_against_regex(block, *c)
-    assert 0 < c[0].num_rows < len(lines)
+    _check_against_regex(block, c.table, c.rest)
+    assert 0 < c.table.num_rows < len(lines) and 0 < c.ignored < len(lines)

@@ -35,7 +35,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
-#define LAYOUT 3     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
+#define LAYOUT 4     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -265,20 +265,19 @@ INLINE Py_ssize_t digits13(const unsigned char *s, Py_ssize_t n, Py_ssize_t p)
     return r == p ? -1 : r;
 }
 
-/* Fill f and *pid and return 1 when s[0:n) has the canonical shape; 0 otherwise.
- * s holds only bytes 0x20..0x7e (see line_end). */
-static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *pid)
+/* The canonical envelope of a Postfix line: "Mmm dd hh:mm:ss[.frac] HOST PROGRAM[PID]: " with PROGRAM
+ * postfix(-X)?(/C)* followed by /DAEMON. Fills the stamp, host, program and daemon fields and *pid; returns the
+ * position of the message, or -1. s holds only bytes 0x20..0x7e (see line_end). */
+static Py_ssize_t parse_envelope(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *pid)
 {
     Py_ssize_t p, r;
-    /* the shortest accepted line has 66 bytes; 40 covers every fixed index of the stamp */
+    /* 40 covers every fixed index of the stamp */
     if (n < 40)
-        return 0;
-    UNROLL for (int i = 0; i < NFIELDS; i++)
-        f[i] = (Field){0, -1};
+        return -1;
 
     /* Mmm [ \d]?\d \d\d:\d\d:\d\d(\.\d{1,9})? */
     if (!is_month(s) || s[3] != ' ')
-        return 0;
+        return -1;
     if (s[4] == ' ')
         p = IS(s[5], C_DIGIT) ? 6 : -1;
     else if (IS(s[4], C_DIGIT))
@@ -286,29 +285,29 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
     else
         p = -1;
     if (p < 0 || s[p] != ' ')
-        return 0;
+        return -1;
     p++;
     if (!(IS(s[p], C_DIGIT) && IS(s[p + 1], C_DIGIT) && s[p + 2] == ':' && IS(s[p + 3], C_DIGIT)
           && IS(s[p + 4], C_DIGIT) && s[p + 5] == ':' && IS(s[p + 6], C_DIGIT) && IS(s[p + 7], C_DIGIT)))
-        return 0;
+        return -1;
     p += 8;
     if (s[p] == '.') {
         r = ++p;
         while (IS(s[r], C_DIGIT) && r - p < 9)
             r++;
         if (r == p)
-            return 0;
+            return -1;
         p = r;
     }
     if (s[p] != ' ')
-        return 0;
+        return -1;
     f[F_TS].off = 0;
     f[F_TS].len = p++;
 
     /* HOST: \S+ */
     r = find2(s, p, n, ' ', ' ');
     if (r >= n || r == p)
-        return 0;
+        return -1;
     f[F_HOST].off = p;
     f[F_HOST].len = r - p;
     p = r + 1;
@@ -316,7 +315,7 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
     /* PROGRAM: postfix(-X)?(/C)* then /DAEMON, with no space or "[" inside; then "[" */
     r = find2(s, p, n, '[', ' ');
     if (r >= n || s[r] != '[' || r - p < 8 || !LIT("postfix"))
-        return 0;
+        return -1;
     f[F_PROGRAM].off = p;
     f[F_PROGRAM].len = r - p;
     Py_ssize_t q = p + 7, c0;
@@ -325,19 +324,17 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
         while (q < r && s[q] != '/')
             q++;
         if (q == c0)
-            return 0;
+            return -1;
     }
     if (q >= r || s[q] != '/')
-        return 0;
+        return -1;
     do {                                    /* components: non-empty, the last one the daemon */
         c0 = ++q;
         while (q < r && s[q] != '/')
             q++;
         if (q == c0)
-            return 0;
+            return -1;
     } while (q < r);
-    if (!is_delivery_daemon(s + c0, r - c0))
-        return 0;
     f[F_DAEMON].off = c0;
     f[F_DAEMON].len = r - c0;
 
@@ -347,12 +344,24 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
     for (r = p; r < n && IS(s[r], C_DIGIT); r++)
         v = v * 10 + (s[r] - '0');
     if (r == p || r - p > 18)
-        return 0;
+        return -1;
     *pid = (int64_t)v;
     p = r;
     if (!LIT("]: "))
-        return 0;
+        return -1;
     p += 3;
+    return p;
+}
+
+/* Fill f and *pid and return 1 when s[0:n) has the canonical delivery shape; 0 otherwise. */
+static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *pid)
+{
+    UNROLL for (int i = 0; i < NFIELDS; i++)
+        f[i] = (Field){0, -1};
+    /* the shortest accepted line has 66 bytes */
+    Py_ssize_t p = parse_envelope(s, n, f, pid), r;
+    if (p < 0 || !is_delivery_daemon(s + f[F_DAEMON].off, f[F_DAEMON].len))
+        return 0;
 
     /* [QID: ]to=<RCPT>[, orig_to=<ORIG>] */
     if (LIT("to="))
@@ -420,6 +429,38 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
 }
 
 #undef LIT
+
+/* ---- lines the registry ignores, told by daemon and message prefix ---------------------------- */
+
+#define MAX_IGNORE 64
+typedef struct { const char *daemon, *prefix; Py_ssize_t dlen, plen; } Ignore;
+
+/* 1 when s[0:n) is a Postfix line the pattern registry would count as ignored: the canonical envelope,
+ * as tracer.formats.envelope reads it (a host that is no "<fac.pri>" tag, starts with no "[" and ends
+ * in no ":"; a program without ":()]"), a daemon and a message prefix from the table that
+ * tracer.fastscan builds from tracer.formats.postfix.IGNORED_PREFIXES. */
+static int ignored_line(const unsigned char *s, Py_ssize_t n, const Ignore *tab, int ntab)
+{
+    Field f[NFIELDS];
+    int64_t pid;
+    if (ntab == 0)
+        return 0;
+    Py_ssize_t p = parse_envelope(s, n, f, &pid);
+    if (p < 0)
+        return 0;
+    const unsigned char *h = s + f[F_HOST].off, *d = s + f[F_DAEMON].off;
+    Py_ssize_t hl = f[F_HOST].len, dl = f[F_DAEMON].len;
+    if (h[0] == '<' || h[0] == '[' || h[hl - 1] == ':')
+        return 0;
+    for (Py_ssize_t i = f[F_PROGRAM].off; i < f[F_PROGRAM].off + f[F_PROGRAM].len; i++)
+        if (s[i] == ':' || s[i] == '(' || s[i] == ')' || s[i] == ']')
+            return 0;
+    for (int k = 0; k < ntab; k++)
+        if (tab[k].dlen == dl && memcmp(tab[k].daemon, d, (size_t)dl) == 0 && n - p >= tab[k].plen
+            && memcmp(s + p, tab[k].prefix, (size_t)tab[k].plen) == 0)
+            return 1;
+    return 0;
+}
 
 /* ---- the key: FNV-1a-64 of the line, masked to 63 bits -------------------------------------- */
 
@@ -764,8 +805,29 @@ static PyObject *scan(PyObject *self, PyObject *args)
 
     memset(&o, 0, sizeof o);
 
-    if (!PyArg_ParseTuple(args, "y*L:scan", &view, &first_line))
+    PyObject *ignore = NULL;
+    Ignore tab[MAX_IGNORE];
+    int ntab = 0;
+    Py_ssize_t nignored = 0;
+    if (!PyArg_ParseTuple(args, "y*L|O!:scan", &view, &first_line, &PyTuple_Type, &ignore))
         return NULL;
+    if (ignore != NULL) {                   /* ((daemon: bytes, prefix: bytes), ...): held by args */
+        if (PyTuple_GET_SIZE(ignore) > MAX_IGNORE) {
+            PyErr_SetString(PyExc_ValueError, "scan: too many ignore prefixes");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(ignore); k++) {
+            PyObject *e = PyTuple_GET_ITEM(ignore, k);
+            if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 2 || !PyBytes_Check(PyTuple_GET_ITEM(e, 0))
+                || !PyBytes_Check(PyTuple_GET_ITEM(e, 1))) {
+                PyErr_SetString(PyExc_TypeError, "scan: ignore is a tuple of (daemon, prefix) bytes pairs");
+                goto done;
+            }
+            PyObject *dm = PyTuple_GET_ITEM(e, 0), *px = PyTuple_GET_ITEM(e, 1);
+            tab[ntab++] = (Ignore){PyBytes_AS_STRING(dm), PyBytes_AS_STRING(px), PyBytes_GET_SIZE(dm),
+                                   PyBytes_GET_SIZE(px)};
+        }
+    }
     if (view.len > INT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "scan: blocks must be shorter than 2 GiB");
         goto done;
@@ -785,6 +847,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
             end--;
         if (clean && parse_line(base + pos, end - pos, f, &pid))
             err = emit_row(&o, base + pos, end - pos, pos, base + size, f, line, pid, &g);
+        else if (clean && ignored_line(base + pos, end - pos, tab, ntab))
+            nignored++;
         else
             err = emit_rest(&o, line, pos, end, &g);
         pos = next;
@@ -793,8 +857,12 @@ static PyObject *scan(PyObject *self, PyObject *args)
     if (!err)
         flush_keys(&o, 1);
     PyEval_RestoreThread(g.ts);
-    if (!err)
-        res = out_finish(&o);
+    if (!err && (res = out_finish(&o)) != NULL) {    /* + (lines, ignored) */
+        PyObject *more = Py_BuildValue("(nn)", (Py_ssize_t)(line - first_line), nignored);
+        PyObject *all = more ? PySequence_Concat(res, more) : NULL;
+        Py_XDECREF(more);
+        Py_SETREF(res, all);
+    }
 done:
     ALL_BUFS(&o, CLEAR_BUF);
     PyBuffer_Release(&view);
@@ -803,7 +871,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(buf, first_line) -> (rows, line, pid, key, pair, run, flags, columns, rest_line, rest_start, rest_end)\n\n"
+     "scan(buf, first_line[, ignore]) -> (rows, line, pid, key, pair, run, flags, columns, rest_line, rest_start,\n"
+     "rest_end, lines, ignored)\n\n"
      "Parse the canonical Postfix delivery lines of a block of lines into Arrow buffers;\n"
      "see tracer.fastscan for the layout."},
     {NULL, NULL, 0, NULL}

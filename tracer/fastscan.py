@@ -25,11 +25,12 @@ from __future__ import annotations
 import functools
 import re
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
-from .formats.postfix import _delivery_text
+from .formats.postfix import IGNORED_PREFIXES, _delivery_text
 
 try:
     from . import _fastscan
@@ -50,7 +51,7 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
     + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
 #: the layout of ``_fastscan.scan``'s return value this module reads
-LAYOUT = 3
+LAYOUT = 4
 #: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
 #: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
 FLAG_SENT, FLAG_PLAIN = 1, 2
@@ -59,13 +60,26 @@ if AVAILABLE and (_fastscan.COLUMNS != STRINGS or getattr(_fastscan, "LAYOUT", N
     _fastscan, AVAILABLE = None, False
 
 
-def scan_block(block: bytes, first_line: int = 1) -> tuple[pa.Table, np.ndarray]:
-    """``(table, rest)`` for a block of whole lines numbered from ``first_line``.
+#: ``(daemon, message prefix)`` of the lines the registry ignores that the scan counts itself
+IGNORE = tuple((d.encode(), p.encode()) for d, ps in IGNORED_PREFIXES.items() for p in ps)
+
+
+class Scan(NamedTuple):
+    """What :func:`scan_block` makes of a block."""
+
+    table: pa.Table  # a row per canonical delivery line (SCHEMA)
+    rest: np.ndarray  # int64 (k, 3): line number, start and end offset of every line left to Python
+    lines: int  # lines in the block
+    ignored: int  # lines counted as ignored (IGNORE): in neither table nor rest
+
+
+def scan_block(block: bytes, first_line: int = 1) -> Scan:
+    """The canonical delivery lines of a block of whole lines numbered from ``first_line``, parsed.
 
     Lines are split at ``b"\\n"`` (no line after a final newline) and lose one
-    trailing ``b"\\r"``. ``table`` (:data:`SCHEMA`) has a row per canonical delivery
-    line; ``rest`` is an int64 array of shape ``(k, 3)``: line number, start and
-    end byte offsets in ``block`` (end excludes ``\\r\\n``) of every other line.
+    trailing ``b"\\r"``; ``rest`` offsets exclude the ``\\r\\n``. Lines in the
+    canonical envelope whose daemon and message prefix are in :data:`IGNORE` are
+    only counted: the registry ignores them too (``tests/test_fastscan.py``).
     Blocks must be shorter than 2 GiB.
     """
     return (_scan_c if AVAILABLE else scan_block_py)(block, first_line)
@@ -114,13 +128,14 @@ def _string(offsets: bytes, data: bytes, validity: bytes | None, nulls: int, n: 
                                  null_count=nulls)
 
 
-def _scan_c(block: bytes, first_line: int) -> tuple[pa.Table, np.ndarray]:
-    n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end = _fastscan.scan(block, first_line)
+def _scan_c(block: bytes, first_line: int) -> Scan:
+    (n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end, lines,
+     ignored) = _fastscan.scan(block, first_line, IGNORE)
     arrays = dict(zip(STRINGS, (_string(*c, n) for c in cols)))
     arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n), pair=_int64(pair, n),
                   run=_int64(run, n), flags=_int64(flags, n))
     rest = np.column_stack([np.frombuffer(b, np.int64) for b in (rest_line, rest_start, rest_end)])
-    return pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), rest
+    return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), rest, lines, ignored)
 
 
 # --- pure Python: the same results from _FAST, slowly ------------------------------------------------
@@ -175,20 +190,42 @@ def canonical_fields(raw: bytes) -> dict | None:
     return row
 
 
-def scan_block_py(block: bytes, first_line: int = 1) -> tuple[pa.Table, np.ndarray]:
+# the canonical envelope as the C scan reads it for IGNORE (see ignored_line in _fastscan.c)
+_ENVELOPE = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]?\d \d\d:\d\d:\d\d(?:\.\d{1,9})? "
+                       r"(?![<\[])[^ ]+(?<!:) postfix(?:-[^/ \[:()\]]+)?(?:/[^/ \[:()\]]+)*/([^/ \[:()\]]+)"
+                       r"\[\d{1,18}\]: ")
+
+
+def ignored_line(raw: bytes) -> bool:
+    """The line is one :data:`IGNORE` names (the C scan's test, in Python)."""
+    if len(raw) < 40 or _BAD_BYTE.search(raw):
+        return False
+    m = _ENVELOPE.match(raw.decode("ascii"))
+    if m is None:
+        return False
+    msg = raw[m.end():]
+    daemon = m.group(1).encode()
+    return any(d == daemon and msg.startswith(p) for d, p in IGNORE)
+
+
+def scan_block_py(block: bytes, first_line: int = 1) -> Scan:
     """:func:`scan_block` in pure Python (used when the extension is not built)."""
     block = bytes(block)
     rows: list[dict] = []
     rest: list[tuple[int, int, int]] = []
+    lines = ignored = 0
     for no, (start, end) in enumerate(_lines(block), first_line):
+        lines += 1
         row = canonical_fields(block[start:end])
-        if row is None:
-            rest.append((no, start, end))
-        else:
+        if row is not None:
             row["line"] = no
             rows.append(row)
+        elif ignored_line(block[start:end]):
+            ignored += 1
+        else:
+            rest.append((no, start, end))
     table = pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
-    return table, np.array(rest, dtype=np.int64).reshape(-1, 3)
+    return Scan(table, np.array(rest, dtype=np.int64).reshape(-1, 3), lines, ignored)
 
 
-__all__ = ["AVAILABLE", "SCHEMA", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "scan_block", "scan_block_py"]
+__all__ = ["AVAILABLE", "IGNORE", "SCHEMA", "Scan", "ignored_line", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "scan_block", "scan_block_py"]

@@ -283,7 +283,8 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
     names: dict[str, str] = {}
 
     def general(block: bytes, scanned) -> None:
-        table, rest = scanned.result()
+        table, rest, _, ignored = scanned.result()
+        res.ignored += ignored
         if isinstance(seen, Seen):
             seen.begin(block_span(block))
         if len(rest):
