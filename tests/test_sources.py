@@ -125,3 +125,33 @@ def test_grep_lines_finds_tokens_with_line_numbers_across_block_edges(tmp_path):
     hits, total = grep_lines(str(p), [b"Q00007:", b"Q00250:", b"Q00500:", b"u250@"], problems, block=1000)
     assert total == 500 and problems == []
     assert hits == [(7, lines[6]), (250, lines[249]), (500, lines[499])]
+
+
+def test_read_blocks_gives_whole_lines_through_its_ring_of_buffers_even_past_a_block_long_line(tmp_path):
+    from tracer.sources import read_blocks
+
+    lines = [b"Aug 22 00:00:%02d host prog[1]: line %d" % (i % 60, i) for i in range(40)]
+    lines[17] = b"x" * 300  # longer than a block
+    path = tmp_path / "maillog"
+    path.write_bytes(b"\n".join(lines))  # no final newline
+    got, problems = [], []
+    for block, _ in read_blocks(str(path), problems, size=64, piece=16, ring=2):
+        assert bytes(block).endswith(b"\n") or bytes(block) == lines[-1] or bytes(block).endswith(lines[-1])
+        got.append(bytes(block))  # a copy: the buffer is reused two blocks on
+    assert b"".join(got) == path.read_bytes() and problems == []
+    assert len(got) > 10
+
+
+def test_read_blocks_stops_at_the_damage_of_a_truncated_gzip_with_the_whole_lines_before_it(tmp_path):
+    import gzip
+
+    from tracer.sources import read_blocks
+
+    body = b"".join(b"Aug 22 00:00:00 host prog[1]: line %d\n" % i for i in range(5000))
+    data = gzip.compress(body)
+    path = tmp_path / "maillog.1.gz"
+    path.write_bytes(data[: len(data) // 2])
+    problems = []
+    got = b"".join(bytes(b) for b, _ in read_blocks(str(path), problems, size=4096, piece=1024))
+    assert problems and "damaged or truncated" in problems[0]
+    assert got and body.startswith(got) and got.endswith(b"\n")

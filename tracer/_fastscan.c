@@ -19,6 +19,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #ifdef __GNUC__
 #define INLINE static inline __attribute__((always_inline))
@@ -35,7 +38,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
-#define LAYOUT 4     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
+#define LAYOUT 5     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -544,11 +547,14 @@ static int64_t run_key(const unsigned char *s, const Field *f)
 /* "mailman" anywhere in s[0:n), in any case */
 static int has_mailman(const unsigned char *s, Py_ssize_t n)
 {
-    for (Py_ssize_t i = 0; i + 7 <= n; i++)
-        if ((s[i] | 0x20) == 'm' && (s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 'i'
-            && (s[i + 3] | 0x20) == 'l' && (s[i + 4] | 0x20) == 'm' && (s[i + 5] | 0x20) == 'a'
-            && (s[i + 6] | 0x20) == 'n')
+    for (Py_ssize_t i = 0; i + 7 <= n; i++) {
+        i = find2(s, i, n - 6, 'm', 'M');
+        if (i + 7 > n)
+            return 0;
+        if ((s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 'i' && (s[i + 3] | 0x20) == 'l'
+            && (s[i + 4] | 0x20) == 'm' && (s[i + 5] | 0x20) == 'a' && (s[i + 6] | 0x20) == 'n')
             return 1;
+    }
     return 0;
 }
 
@@ -572,10 +578,9 @@ static int64_t row_flags(const unsigned char *s, const Field *f)
     return FLAG_SENT | FLAG_PLAIN;
 }
 
-/* ---- output buffers: bytes objects grown in place; growth briefly retakes the GIL -------- */
+/* ---- output buffers: malloc'd, so they grow without the GIL; handed over as Buffer objects ---- */
 
 typedef struct {
-    PyObject *obj;
     char *p;
     Py_ssize_t len, cap;
 } Buf;
@@ -584,46 +589,87 @@ typedef struct {
     PyThreadState *ts;      /* non-NULL while the GIL is released */
 } Gil;
 
+/* A block of malloc'd memory exposed through the buffer protocol (pa.py_buffer, np.frombuffer take it
+ * without a copy). Bytes objects would need the GIL to grow, and the thread that parses the other
+ * lines holds it most of the time: each regrowth waited for a switch interval. */
+typedef struct {
+    PyObject_HEAD
+    char *p;
+    Py_ssize_t len;
+} Buffer;
+
+static void buffer_dealloc(Buffer *self)
+{
+    free(self->p);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int buffer_getbuffer(Buffer *self, Py_buffer *view, int flags)
+{
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->p, self->len, 1, flags);
+}
+
+static Py_ssize_t buffer_length(Buffer *self)
+{
+    return self->len;
+}
+
+static PyBufferProcs buffer_as_buffer = {(getbufferproc)buffer_getbuffer, NULL};
+static PySequenceMethods buffer_as_sequence = {.sq_length = (lenfunc)buffer_length};
+
+static PyTypeObject BufferType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "tracer._fastscan.Buffer",
+    .tp_basicsize = sizeof(Buffer),
+    .tp_dealloc = (destructor)buffer_dealloc,
+    .tp_as_sequence = &buffer_as_sequence,
+    .tp_as_buffer = &buffer_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Read-only memory a scan filled (buffer protocol; len() is its size in bytes).",
+};
+
 static int buf_init(Buf *b, Py_ssize_t cap)
 {
-    b->obj = PyBytes_FromStringAndSize(NULL, cap);  /* cap > 0: b"" is a shared object */
-    if (b->obj == NULL)
+    b->p = malloc((size_t)cap);
+    if (b->p == NULL) {
+        PyErr_NoMemory();
         return -1;
-    b->p = PyBytes_AS_STRING(b->obj);
+    }
     b->len = 0;
     b->cap = cap;
     return 0;
 }
 
 /* capacity for at least need bytes in all; when it has to move, for want (an estimate of the
- * final size) or 1.25 times the old capacity if more: a move copies the bytes so far */
+ * final size) or 1.25 times the old capacity if more: a move copies the bytes so far.
+ * Runs without the GIL: on failure it returns -1 with no exception set (scan raises MemoryError). */
 static int buf_reserve(Buf *b, Py_ssize_t need, Py_ssize_t want, Gil *g)
 {
+    (void)g;
     if (need <= b->cap)
         return 0;
     Py_ssize_t cap = b->cap + b->cap / 4;
     cap = cap > need ? cap : need;
     cap = cap > want ? cap : want;
-    int rc;
-    if (g->ts)
-        PyEval_RestoreThread(g->ts);
-    rc = _PyBytes_Resize(&b->obj, cap);
-    if (g->ts)
-        g->ts = PyEval_SaveThread();
-    if (rc < 0)
+    char *p = realloc(b->p, (size_t)cap);
+    if (p == NULL)
         return -1;
-    b->p = PyBytes_AS_STRING(b->obj);
+    b->p = p;
     b->cap = cap;
     return 0;
 }
 
+/* the first len bytes as a Buffer object, which takes the memory over */
 static PyObject *buf_finish(Buf *b, Py_ssize_t len)
 {
-    if (_PyBytes_Resize(&b->obj, len) < 0)
+    Buffer *o = PyObject_New(Buffer, &BufferType);
+    if (o == NULL)
         return NULL;
-    PyObject *o = b->obj;
-    b->obj = NULL;
-    return o;
+    char *p = realloc(b->p, (size_t)(len > 0 ? len : 1));   /* shrink: give back what was reserved */
+    o->p = p != NULL ? p : b->p;
+    o->len = len;
+    b->p = NULL;
+    return (PyObject *)o;
 }
 
 /* What scan builds. The row buffers (line, pid, key, off, valid) are indexed by row; data[i].len
@@ -642,7 +688,7 @@ typedef struct {
     X(&(o)->rest_line); \
     X(&(o)->rest_start); X(&(o)->rest_end); \
     for (int i_ = 0; i_ < NFIELDS; i_++) { X(&(o)->off[i_]); X(&(o)->data[i_]); X(&(o)->valid[i_]); } } while (0)
-#define CLEAR_BUF(b) Py_CLEAR((b)->obj)
+#define CLEAR_BUF(b) do { free((b)->p); (b)->p = NULL; } while (0)
 #define INIT_BUF(b) if (buf_init((b), 64) < 0) return -1
 #define MIN_LINE 40         /* parse_line accepts no shorter line */
 #define SEGMENT (256 << 10) /* input bytes reserved for at a time */
@@ -857,6 +903,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
     if (!err)
         flush_keys(&o, 1);
     PyEval_RestoreThread(g.ts);
+    if (err)
+        PyErr_NoMemory();
     if (!err && (res = out_finish(&o)) != NULL) {    /* + (lines, ignored) */
         PyObject *more = Py_BuildValue("(nn)", (Py_ssize_t)(line - first_line), nignored);
         PyObject *all = more ? PySequence_Concat(res, more) : NULL;
@@ -887,6 +935,15 @@ PyMODINIT_FUNC PyInit__fastscan(void)
 {
     PyObject *names[NFIELDS], *nullable[NFIELDS], *m;
     init_classes();
+#ifdef __GLIBC__
+    /* Scan buffers are megabytes, allocated and freed once a block on a thread. glibc raises its mmap
+     * threshold to the size of each big block freed, after which they come from the thread's arena and
+     * stay in the process once freed: a 1 GB maillog left 400 MB behind. A fixed threshold keeps them
+     * mmap'd, returned to the system when freed and grown by mremap. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+    if (PyType_Ready(&BufferType) < 0)
+        return NULL;
     for (int i = 0; i < NFIELDS; i++) {
         names[i] = PyUnicode_FromString(FIELD_NAMES[i]);
         nullable[i] = PyBool_FromLong(NULLABLE[i]);

@@ -42,11 +42,18 @@ def second_of_year(line: bytes) -> int | None:
     return days * 86400 + int(hh) * 3600 + int(mm) * 60 + int(ss)
 
 
-def block_span(block: bytes) -> tuple[int, int] | None:
-    """(first, last) second of a block of lines, from its first and last line; None if unreadable."""
-    body = block.rstrip(b"\r\n")
-    first = second_of_year(body[:40])
-    last = second_of_year(body[body.rfind(b"\n") + 1:][:40])
+def block_span(block) -> tuple[int, int] | None:
+    """(first, last) second of a block of lines (bytes or a memoryview), from its first and last
+    line; None if unreadable."""
+    block = memoryview(block)
+    end = len(block)
+    while end and block[end - 1] in (10, 13):
+        end -= 1
+    tail = bytes(block[max(0, end - 4096):end])  # not the whole block: the last line is short
+    if b"\n" not in tail and end > len(tail):
+        tail = bytes(block[:end])
+    first = second_of_year(bytes(block[:40]))
+    last = second_of_year(tail[tail.rfind(b"\n") + 1:][:40])
     if first is None or last is None:
         return None
     return (first, last) if first <= last else (last, first)
@@ -57,7 +64,7 @@ class _Block:
 
     def __init__(self, span: tuple[int, int] | None) -> None:
         self.span = span
-        self.keys = np.empty(0, dtype=np.int64)  # sorted fingerprints of the scanned lines
+        self.keys = np.empty(0, dtype=np.int64)  # fingerprints of the scanned lines
         self.texts: set = set()  # hashes of the lines parsed one by one
 
 
@@ -89,16 +96,14 @@ class Seen:
         """Mask of the fingerprints not seen before (in this block or an overlapping one); they are kept."""
         if self.current is None:
             self.begin(None)
-        dup = pd.Series(keys).duplicated().to_numpy().copy()
-        if len(keys):
-            for b in self.live:
-                if len(b.keys):
-                    pos = np.searchsorted(b.keys, keys)
-                    pos[pos == len(b.keys)] = 0
-                    dup |= b.keys[pos] == keys
+        s = pd.Series(keys)
+        dup = s.duplicated().to_numpy().copy()
+        for b in self.live:
+            if len(b.keys) and len(keys):
+                dup |= s.isin(b.keys).to_numpy()  # a hash table: sorted lookups cost five times more
         new = keys[~dup]
         cur = self.current
-        cur.keys = np.sort(new) if not len(cur.keys) else np.sort(np.concatenate([cur.keys, new]))
+        cur.keys = new if not len(cur.keys) else np.concatenate([cur.keys, new])
         return ~dup
 
     def __contains__(self, h) -> bool:

@@ -51,7 +51,7 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
     + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
 #: the layout of ``_fastscan.scan``'s return value this module reads
-LAYOUT = 4
+LAYOUT = 5
 #: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
 #: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
 FLAG_SENT, FLAG_PLAIN = 1, 2
@@ -128,14 +128,35 @@ def _string(offsets: bytes, data: bytes, validity: bytes | None, nulls: int, n: 
                                  null_count=nulls)
 
 
-def _scan_c(block: bytes, first_line: int) -> Scan:
-    (n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end, lines,
-     ignored) = _fastscan.scan(block, first_line, IGNORE)
+def start_scan(block: bytes, first_line: int = 1):
+    """:func:`scan_block` without building the Arrow table: the part a worker thread should run.
+
+    The C scan holds the GIL only to start and to return; wrapping its buffers takes
+    a few dozen Python calls, and a thread that needs the GIL that often waits on the
+    thread parsing the other lines. :func:`finish_scan` wraps them (in that thread).
+    """
+    return _fastscan.scan(block, first_line, IGNORE) if AVAILABLE else scan_block_py(block, first_line)
+
+
+def scanned_lines(raw) -> int:
+    """How many lines the block :func:`start_scan` returned ``raw`` for had."""
+    return raw.lines if isinstance(raw, Scan) else raw[11]
+
+
+def finish_scan(raw) -> Scan:
+    """The :class:`Scan` of what :func:`start_scan` returned."""
+    if isinstance(raw, Scan):
+        return raw
+    n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end, lines, ignored = raw
     arrays = dict(zip(STRINGS, (_string(*c, n) for c in cols)))
     arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n), pair=_int64(pair, n),
                   run=_int64(run, n), flags=_int64(flags, n))
     rest = np.column_stack([np.frombuffer(b, np.int64) for b in (rest_line, rest_start, rest_end)])
     return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), rest, lines, ignored)
+
+
+def _scan_c(block: bytes, first_line: int) -> Scan:
+    return finish_scan(_fastscan.scan(block, first_line, IGNORE))
 
 
 # --- pure Python: the same results from _FAST, slowly ------------------------------------------------
@@ -228,4 +249,5 @@ def scan_block_py(block: bytes, first_line: int = 1) -> Scan:
     return Scan(table, np.array(rest, dtype=np.int64).reshape(-1, 3), lines, ignored)
 
 
-__all__ = ["AVAILABLE", "IGNORE", "SCHEMA", "Scan", "ignored_line", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "scan_block", "scan_block_py"]
+__all__ = ["AVAILABLE", "IGNORE", "SCHEMA", "Scan", "ignored_line", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "finish_scan", "scan_block", "scan_block_py",
+           "scanned_lines", "start_scan"]

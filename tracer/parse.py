@@ -274,21 +274,31 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
     by ``line`` (see :func:`tracer.correlate.assign_transactions`).
     """
     from .dedup import block_span
-    from .fastscan import scan_block
+    from .fastscan import finish_scan, scanned_lines, start_scan
     from .sentruns import SentRuns
 
     tables, records = [], _Chunks()
+    next_line = [1]
+
+    def scan(block, first: int | None):
+        """In the scan thread, which takes the blocks in order: a block without a first line
+        number (:func:`read_blocks` does not count) starts where the one before ended."""
+        first = next_line[0] if first is None else first
+        raw = start_scan(block, first)
+        next_line[0] = first + scanned_lines(raw)
+        return raw
+
     runs = SentRuns() if summary else None
     unsent: list[int] | None = [] if summary else None
     names: dict[str, str] = {}
 
     def general(block: bytes, scanned) -> None:
-        table, rest, _, ignored = scanned.result()
+        table, rest, _, ignored = finish_scan(scanned.result())
         res.ignored += ignored
         if isinstance(seen, Seen):
             seen.begin(block_span(block))
         if len(rest):
-            _parse_syslog(((no, _decode(block[a:b])) for no, a, b in rest.tolist()), registry, res, seen,
+            _parse_syslog(((no, _decode(bytes(block[a:b]))) for no, a, b in rest.tolist()), registry, res, seen,
                           numbered=True, keys=keys, records=records, fast=False, unsent=unsent)
         if unsent:
             runs.note_unsent(np.array(unsent, dtype=np.int64))
@@ -310,7 +320,7 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: deque = deque()
         for block, first in blocks:
-            pending.append((block, pool.submit(scan_block, block, first)))
+            pending.append((block, pool.submit(scan, block, first)))
             if len(pending) > 1:
                 general(*pending.popleft())
         while pending:

@@ -18,6 +18,7 @@ at its first or last line's time.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from .fastscan import FLAG_PLAIN, FLAG_SENT
@@ -27,28 +28,17 @@ class SentRuns:
     """The state a host's blocks share: (queue ID, recipient) pairs that had a status other than sent."""
 
     def __init__(self) -> None:
-        self._sorted = np.empty(0, dtype=np.int64)
-        self._pending: list[np.ndarray] = []
-        self._npending = 0
+        self._unsent = np.empty(0, dtype=np.int64)  # a few per cent of the lines: fine to append to
 
     def note_unsent(self, pairs: np.ndarray) -> None:
         if len(pairs):
-            self._pending.append(np.asarray(pairs, dtype=np.int64))
-            self._npending += len(pairs)
-            if self._npending * 4 > len(self._sorted):
-                self._sorted = np.unique(np.concatenate([self._sorted, *self._pending]))
-                self._pending, self._npending = [], 0
+            self._unsent = np.concatenate([self._unsent, np.asarray(pairs, dtype=np.int64)])
 
     def unsent(self, pairs: np.ndarray) -> np.ndarray:
         """Mask: the pair had a status other than sent before."""
-        hit = np.zeros(len(pairs), dtype=bool)
-        if len(self._sorted) and len(pairs):
-            pos = np.searchsorted(self._sorted, pairs)
-            pos[pos == len(self._sorted)] = 0
-            hit = self._sorted[pos] == pairs
-        for p in self._pending:
-            hit |= np.isin(pairs, p)
-        return hit
+        if not len(self._unsent) or not len(pairs):
+            return np.zeros(len(pairs), dtype=bool)
+        return pd.Series(pairs).isin(self._unsent).to_numpy()  # a hash table of the unsent pairs
 
     def summarise(self, table: pa.Table) -> tuple[pa.Table, np.ndarray]:
         """A block's scanned rows (line order) -> the rows kept and their ``n_lines``."""
@@ -61,16 +51,17 @@ class SentRuns:
         n_lines = np.ones(table.num_rows, dtype=np.int64)
         if len(plain) < 3:
             return table, n_lines
-        run = table.column("run").to_numpy()[plain]
-        order = np.argsort(run, kind="stable")  # a run's rows together, in line order
-        rows, run = plain[order], run[order]
-        starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-        ends = np.r_[starts[1:], len(run)] - 1
+        codes, uniq = pd.factorize(table.column("run").to_numpy()[plain])
+        first = np.full(len(uniq), len(plain))
+        np.minimum.at(first, codes, np.arange(len(plain)))
+        last = np.full(len(uniq), -1)
+        np.maximum.at(last, codes, np.arange(len(plain)))
+        count = np.bincount(codes, minlength=len(uniq))
         keep = np.ones(table.num_rows, dtype=bool)
-        keep[rows] = False
-        keep[rows[starts]] = True
-        keep[rows[ends]] = True
-        long = ends > starts
-        n_lines[rows[ends[long]]] = ends[long] - starts[long]  # the first line stands for itself
+        keep[plain] = False
+        keep[plain[first]] = True
+        keep[plain[last]] = True
+        long = count > 1
+        n_lines[plain[last[long]]] = count[long] - 1  # the first line stands for itself
         idx = np.flatnonzero(keep)
         return table.take(pa.array(idx)), n_lines[idx]

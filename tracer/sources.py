@@ -259,45 +259,55 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
 
 
 def read_blocks(path: str, problems: list[str], size: int = 16 * 2**20,
-                piece: int = 2**20, on_read: Callable[[int], None] | None = None) -> Iterator[tuple[bytes, int]]:
-    """``(block, first line number)``: the file's bytes in blocks of whole lines, decompressed.
+                piece: int = 2**20, on_read: Callable[[int], None] | None = None,
+                ring: int = 3) -> Iterator[tuple[memoryview, None]]:
+    """``(block, None)``: the file's bytes in blocks of whole lines, decompressed.
 
-    The parser works on blocks (a C scan over the bytes), not on decoded lines.
-    Reads go ``piece`` bytes at a time so that a damaged archive still yields
-    every whole line before the damage, as :func:`read_lines` does.
+    The parser works on blocks (a C scan over the bytes), not on decoded lines, and
+    numbers the lines itself (the scan counts them). Blocks are read into ``ring``
+    buffers used in turn, so a block is valid until ``ring - 1`` more have been
+    read: fresh memory for each block cost more than the scan (every new page
+    faults). Reads go ``piece`` bytes at a time so that a damaged archive still
+    yields every whole line before the damage, as :func:`read_lines` does.
     ``on_read`` hears how many bytes of a plain file were read (a progress bar).
     """
     fh = _open_noting(path, problems)
     if fh is None:
         return
-    line, carry, pieces, have = 1, b"", [], 0
     plain = on_read if isinstance(fh, io.BufferedReader) else None
+    bufs = [bytearray(size + piece) for _ in range(max(ring, 2))]
+    turn, carry, eof = 0, b"", False
     try:
-        while True:
-            chunk = fh.read(piece)
-            if plain is not None:
-                plain(len(chunk))
-            if chunk:
-                pieces.append(chunk)
-                have += len(chunk)
-                if have < size:
-                    continue
-            data = carry + b"".join(pieces)
-            pieces, have = [], 0
-            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+        while not eof:
+            buf = bufs[turn % len(bufs)]
+            turn += 1
+            have = len(carry)
+            target = max(size, have + piece)  # a line longer than a block still gets read on
+            if len(buf) < target:  # then a bigger buffer (one still in use must not be resized)
+                buf = bufs[(turn - 1) % len(bufs)] = bytearray(target)
+            buf[:have] = carry
+            view = memoryview(buf)
+            try:
+                while have < target:
+                    got = fh.readinto(view[have:min(have + piece, target)])
+                    if not got:
+                        eof = True
+                        break
+                    have += got
+                    if plain is not None:
+                        plain(got)
+            except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+                eof = True
+                problems.append(f"{path}: archive is damaged or truncated ({exc}); "
+                                f"lines before the damage were read")
+                have = buf.rfind(b"\n", 0, have) + 1  # whole lines only
+            cut = have if eof else buf.rfind(b"\n", 0, have) + 1
+            if not cut and not eof:  # no line end yet: read on, into a bigger buffer
+                carry = bytes(view[:have])
+                continue
+            carry = bytes(view[cut:have])
             if cut:
-                yield data[:cut], line
-                line += data.count(b"\n", 0, cut) + (0 if data[cut - 1:cut] == b"\n" else 1)
-            carry = data[cut:]
-            if not chunk:
-                break
-    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
-        data = carry + b"".join(pieces)
-        cut = data.rfind(b"\n") + 1
-        if cut:
-            yield data[:cut], line
-        problems.append(f"{path}: archive is damaged or truncated ({exc}); "
-                        f"lines before the damage were read")
+                yield view[:cut], None
     finally:
         if path != "-":
             fh.close()
