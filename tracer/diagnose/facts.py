@@ -63,6 +63,17 @@ class Columns:
         return self._events["nrcpt"].to_numpy(dtype="float64", na_value=np.nan)
 
     @cached_property
+    def rank(self) -> np.ndarray:
+        """Each row's place in (time, file, line) order: the tie-break of rows logged in one second
+        that does not depend on the order rows were read in (load(summary=True) reads fewer)."""
+        ev = self._events
+        path = pd.factorize(ev["path"], sort=True, use_na_sentinel=True)[0]
+        order = np.lexsort((ev["line"].to_numpy(dtype="int64"), path, self.ts.view("int64")))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
+
+    @cached_property
     def n_lines(self) -> np.ndarray:
         return self._events["n_lines"].to_numpy(dtype="int64")
 
@@ -89,18 +100,17 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
     cols = cols or Columns(events)
     rows = np.asarray(lc.rows, dtype="int64")
     f = PostFacts(lc, hosts=sorted({h for h in cols.host[rows] if h is not None}))
+    rank, event = cols.rank, cols.event
     if len(rows):
-        order = np.argsort(cols.ts[rows], kind="stable")
-        f.last_row = int(rows[order[-1]])
-    ts, event = cols.ts, cols.event
-    mta_in = sorted(lc.stages["mta_in"], key=lambda r: ts[r])
+        f.last_row = int(rows[np.argmax(rank[rows])])
+    mta_in = sorted(lc.stages["mta_in"], key=lambda r: rank[r])
     if mta_in:
         f.received_row = mta_in[0]
         into = [r for r in mta_in if event[r] == "delivery"]
         if into:
             f.to_mailman_row = into[-1]
             f.to_mailman_status = cols.status[into[-1]]
-    for r in sorted(lc.stages["mailman"], key=lambda r: ts[r]):
+    for r in sorted(lc.stages["mailman"], key=lambda r: rank[r]):
         e = event[r]
         if e == "held" and f.held_row is None:
             f.held_row = r
@@ -108,7 +118,7 @@ def post_facts(lc: Lifecycle, events: pd.DataFrame, counts: dict | None = None,
             f.approved_row = r
         elif e in MODERATION:
             f.decision_row = r
-    for r in sorted(lc.stages["handoff"], key=lambda r: ts[r]):
+    for r in sorted(lc.stages["handoff"], key=lambda r: rank[r]):
         e = event[r]
         if e == "smtp":
             f.smtp_rows.append(r)
