@@ -517,31 +517,27 @@ static void fnv1a63_x4(Pending *q, int64_t *keys)
     keys[q[3].row] = (int64_t)(hd & KEY_MASK);
 }
 
+/* h extended FNV-1a-style with s[f], then a NUL byte (h ^ 0 == h) */
+INLINE uint64_t fnv_field(uint64_t h, const unsigned char *s, Field f, int nul)
+{
+    for (Py_ssize_t i = 0; i < f.len; i++)
+        h = (h ^ s[f.off + i]) * FNV_PRIME;
+    return nul ? h * FNV_PRIME : h;
+}
+
 /* The pair key: FNV-1a-64 of QUEUE_ID, a NUL byte and RECIPIENT (a missing queue ID is empty). A
  * recipient's deliveries in one transaction share it, so a run of plain "sent" lines can be told
  * from the recipients that were deferred before (tracer.parse summarises the former). */
 static int64_t pair_key(const unsigned char *s, const Field *f)
 {
-    uint64_t h = FNV_BASIS;
-    for (Py_ssize_t i = 0; i < f[F_QID].len; i++)
-        h = (h ^ s[f[F_QID].off + i]) * FNV_PRIME;
-    h = h * FNV_PRIME;                      /* the NUL separator: h ^ 0 == h */
-    for (Py_ssize_t i = 0; i < f[F_RCPT].len; i++)
-        h = (h ^ s[f[F_RCPT].off + i]) * FNV_PRIME;
-    return (int64_t)(h & KEY_MASK);
+    return (int64_t)(fnv_field(fnv_field(FNV_BASIS, s, f[F_QID], 1), s, f[F_RCPT], 0) & KEY_MASK);
 }
 
-/* The run key: FNV-1a-64 of HOST \0 PROGRAM \0 QUEUE_ID: the lines of one transaction. */
+/* The run key: FNV-1a-64 of HOST \0 PROGRAM \0 QUEUE_ID \0: the lines of one transaction. */
 static int64_t run_key(const unsigned char *s, const Field *f)
 {
-    static const int parts[3] = {F_HOST, F_PROGRAM, F_QID};
-    uint64_t h = FNV_BASIS;
-    for (int p = 0; p < 3; p++) {
-        for (Py_ssize_t i = 0; i < f[parts[p]].len; i++)
-            h = (h ^ s[f[parts[p]].off + i]) * FNV_PRIME;
-        h = h * FNV_PRIME;
-    }
-    return (int64_t)(h & KEY_MASK);
+    uint64_t h = fnv_field(fnv_field(FNV_BASIS, s, f[F_HOST], 1), s, f[F_PROGRAM], 1);
+    return (int64_t)(fnv_field(h, s, f[F_QID], 1) & KEY_MASK);
 }
 
 /* "mailman" anywhere in s[0:n), in any case */

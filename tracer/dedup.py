@@ -92,32 +92,29 @@ class Seen:
         self.current = _Block(span)
         self.blocks.append(self.current)
 
-    def fresh(self, keys: np.ndarray) -> np.ndarray:
-        """Mask of the fingerprints not seen before (in this block or an overlapping one); they are kept."""
+    def _block(self) -> _Block:
+        """The block being read; lines parsed outside a block scan (stdin, a file read whole) share one."""
         if self.current is None:
             self.begin(None)
+        return self.current
+
+    def fresh(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of the fingerprints not seen before (in this block or an overlapping one); they are kept."""
+        cur = self._block()
         s = pd.Series(keys)
         dup = s.duplicated().to_numpy().copy()
         for b in self.live:
             if len(b.keys) and len(keys):
                 dup |= s.isin(b.keys).to_numpy()  # a hash table: sorted lookups cost five times more
         new = keys[~dup]
-        cur = self.current
         cur.keys = new if not len(cur.keys) else np.concatenate([cur.keys, new])
         return ~dup
 
     def __contains__(self, h) -> bool:
-        if self.current is None:
-            self.begin(None)
-        return h in self.current.texts or any(h in b.texts for b in self.live)
+        return h in self._block().texts or any(h in b.texts for b in self.live)
 
     def add(self, h) -> None:
-        if self.current is None:
-            self.begin(None)
-        self.current.texts.add(h)
-
-    def __len__(self) -> int:
-        return sum(len(b.keys) + len(b.texts) for b in self.blocks)
+        self._block().texts.add(h)
 
 
 def _before(span: tuple[int, int], start: int) -> bool:

@@ -213,8 +213,6 @@ def _parse_syslog(lines: Iterable, registry: Registry, res: FileResult, seen: se
             fields = pat.derive(fields) if pat.derive is not None else fields
             fields.update(ts_text=ts, ts_kind="bsd", path=path, line=no, pattern=pat.name, event="delivery",
                           program=program, syslog_host=host, instance=family_of(program)[1], pid=int(pid))
-            if unsent is not None and fields.get("status") != "sent":
-                unsent.append(pair_key(fields.get("queue_id"), fields.get("recipient")))
             if keys:
                 fields["_k"] = stable_key(text)
             res.parsed += 1
