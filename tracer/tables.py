@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .cells import Cells
 from .correlate import Lifecycle
 from .diagnose.facts import PostFacts
 
@@ -26,8 +27,8 @@ TS_COLUMNS = ["received_at", "held_at", "approved_at", "posted_at", "handed_off_
               "last_delivery_at"]
 
 
-def _ts(events: pd.DataFrame, row) -> pd.Timestamp:
-    return events.at[row, "ts"] if row is not None else pd.NaT
+def _ts(events: Cells, row) -> pd.Timestamp:
+    return events[row, "ts"] if row is not None else pd.NaT
 
 
 def _secs(a, b) -> float:
@@ -36,8 +37,8 @@ def _secs(a, b) -> float:
     return (b - a).total_seconds()
 
 
-def post_row(f: PostFacts, events: pd.DataFrame) -> dict:
-    """One row of ``Trace.posts`` from a post's facts."""
+def post_row(f: PostFacts, events: Cells) -> dict:
+    """One row of ``Trace.posts`` from a post's facts (``events``: the event table's cells)."""
     lc = f.lc
     received = _ts(events, f.received_row) if f.received_row is not None else _ts(events, f.held_row)
     handed = _ts(events, f.smtp_rows[0]) if f.smtp_rows else pd.NaT
@@ -50,7 +51,7 @@ def post_row(f: PostFacts, events: pd.DataFrame) -> dict:
         "findings": ",".join(x.code for x in lc.findings),
         "stopped_stage": (lc.stopped_at or {}).get("stage"), "stopped_host": (lc.stopped_at or {}).get("host"),
         "received_at": received, "held_at": _ts(events, f.held_row), "approved_at": _ts(events, f.approved_row),
-        "approved_host": events.at[f.approved_row, "host"] if f.approved_row is not None else None,
+        "approved_host": events[f.approved_row, "host"] if f.approved_row is not None else None,
         "posted_at": posted, "handed_off_at": handed,
         "first_delivery_at": f.first_delivery_at or pd.NaT, "last_delivery_at": f.last_delivery_at or pd.NaT,
         "recipients": f.recipients, "delivered": f.delivered, "deferred": f.deferred, "bounced": f.bounced,
@@ -69,7 +70,7 @@ def post_row(f: PostFacts, events: pd.DataFrame) -> dict:
 def posts_table(trace: "Trace") -> pd.DataFrame:
     """One row per list post with its state, milestones and stage latencies (seconds)."""
     d = trace.diagnosis
-    rows = [post_row(f, trace.events) for f in d.facts.values()]
+    rows = [post_row(f, d.context.cells) for f in d.facts.values()]
     df = pd.DataFrame(rows, columns=POST_COLUMNS)
     for c in TS_COLUMNS:
         df[c] = pd.to_datetime(df[c], utc=True)

@@ -64,19 +64,19 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
             lc.findings.append(unexplained_finding(f, ctx, stage))
             lc.findings[-1].post = key
         lc.stopped_at = None if lc.state == "delivered" or f.last_row is None else {
-            "stage": stage, "host": events.at[f.last_row, "host"], "ts": events.at[f.last_row, "ts"]}
+            "stage": stage, "host": ctx.cells[f.last_row, "host"], "ts": ctx.cells[f.last_row, "ts"]}
         facts[key] = f
     return Diagnosis(facts, host_findings(facts, ctx), ctx.runners, ctx)
 
 
 def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
     """(state, the last stage reached) from the milestones; the order of checks is the precedence."""
-    e = ctx.events
+    e = ctx.cells
     stage = _last_stage(f)
     if f.decision_row is not None:
-        kind = e.at[f.decision_row, "event"]
+        kind = e[f.decision_row, "event"]
         return ("discarded" if kind.endswith("discarded") else "rejected"), stage
-    recent = f.last_row is not None and ctx.end - e.at[f.last_row, "ts"] <= ctx.grace
+    recent = f.last_row is not None and ctx.end - e[f.last_row, "ts"] <= ctx.grace
     if f.handed_off:
         if f.recipients and f.outbound_known:
             if f.deferred == 0 and f.bounced == 0:
@@ -84,9 +84,9 @@ def judge(f: PostFacts, ctx: Context) -> tuple[str, str]:
             if f.delivered == 0 and f.deferred == 0:
                 return "failed", stage
             return ("in_flight" if recent and f.deferred else "partial"), stage
-        if f.post_rows and e.at[f.post_rows[-1], "status"] == "failures":
+        if f.post_rows and e[f.post_rows[-1], "status"] == "failures":
             return ("in_flight" if recent else "failed"), stage
-        if any(e.at[r, "event"] == "smtp_session_failure" and _permanent(e.at[r, "code"]) for r in f.failure_rows):
+        if any(e[r, "event"] == "smtp_session_failure" and _permanent(e[r, "code"]) for r in f.failure_rows):
             return "failed", stage  # a 5xx at DATA refuses no one, so Mailman logs success (reference 2.3)
         return "delivered", stage
     if f.approved_row is not None:
@@ -141,7 +141,7 @@ def host_findings(facts: dict[str, PostFacts], ctx: Context) -> list[Finding]:
             out.append(Finding(code, host, f"{host}: Mailman's SMTP hand-off to its MTA was refused for "
                                f"{len(xs)} post(s). Fix: {FAULT_FIXES[code]}.", [x.evidence[0] for x in xs]))
     for lst, rows in sorted(ctx.lock_breaks.items()):
-        host = ctx.events.at[rows[0], "host"]
+        host = ctx.cells[rows[0], "host"]
         out.append(Finding("stale-lock", host, f"{host}: the {lst} list lock expired and was broken "
                            f"{len(rows)} time(s), first {ctx.at(rows[0])}. Fix: {FAULT_FIXES['stale-lock']}.",
                            [ctx.src(r) for r in rows]))

@@ -77,7 +77,7 @@ def _runner_down(f: PostFacts, ctx: Context, sliced: bool) -> Finding | None:
     if step is None or ctx.down.empty:
         return None
     kind, row = step
-    ts, host = ctx.events.at[row, "ts"], ctx.events.at[row, "host"]
+    ts, host = ctx.cells[row, "ts"], ctx.cells[row, "host"]
     if kind == "approved" and not ctx.incoming.get(host):
         return None  # the approval went to a host without runners: rules.approved_on_host_without_runner
     hosts = [host] if host in set(ctx.down["host"]) else None
@@ -118,7 +118,7 @@ def _into_mailman(f: PostFacts, ctx: Context) -> tuple[int, str, str] | None:
     if f.to_mailman_row is None or f.to_mailman_status == "sent":
         return None
     r = f.to_mailman_row
-    return r, str(ctx.events.at[r, "text"] or ""), str(ctx.events.at[r, "program"] or "")
+    return r, str(ctx.cells[r, "text"] or ""), str(ctx.cells[r, "program"] or "")
 
 
 def mta_unknown_list(f: PostFacts, ctx: Context) -> Finding | None:
@@ -127,16 +127,16 @@ def mta_unknown_list(f: PostFacts, ctx: Context) -> Finding | None:
     if hit is None or not _UNKNOWN.search(hit[1]):
         return None
     r = hit[0]
-    text = (f"the MTA refused {ctx.events.at[r, 'recipient']} {ctx.at(r)} ({hit[1]}): the list exists in "
+    text = (f"the MTA refused {ctx.cells[r, 'recipient']} {ctx.at(r)} ({hit[1]}): the list exists in "
             f"Mailman but the MTA has no alias for it.")
-    return Finding("mta-unknown-list", ctx.events.at[r, "host"], _fix("mta-unknown-list", text), _ev(ctx, [r]))
+    return Finding("mta-unknown-list", ctx.cells[r, "host"], _fix("mta-unknown-list", text), _ev(ctx, [r]))
 
 
 def _nearby(ctx: Context, host, ts, events: tuple[str, ...], secs: int = 10) -> list[int]:
     e = ctx.by_event
     rows = [r for ev in events for r in e.get(ev, ())]
-    return [r for r in rows if ctx.events.at[r, "host"] == host
-            and abs((ctx.events.at[r, "ts"] - ts).total_seconds()) <= secs]
+    return [r for r in rows if ctx.cells[r, "host"] == host
+            and abs((ctx.cells[r, "ts"] - ts).total_seconds()) <= secs]
 
 
 def mta_smrsh_refused(f: PostFacts, ctx: Context) -> Finding | None:
@@ -145,13 +145,13 @@ def mta_smrsh_refused(f: PostFacts, ctx: Context) -> Finding | None:
     if hit is None:
         return None
     r, text, program = hit
-    e = ctx.events
-    smrsh = _nearby(ctx, e.at[r, "host"], e.at[r, "ts"], ("smrsh_refused",))
+    e = ctx.cells
+    smrsh = _nearby(ctx, e[r, "host"], e[r, "ts"], ("smrsh_refused",))
     if not (smrsh or "smrsh" in text or (program.startswith(("sendmail", "sm-")) and "unavailable" in text.lower())):
         return None
     msg = f"Sendmail could not pipe the post into Mailman {ctx.at(r)} (stat={text})" + (
         "; smrsh refused the wrapper" if smrsh or "smrsh" in text else "; smrsh is the usual cause") + "."
-    return Finding("mta-smrsh-refused", e.at[r, "host"], _fix("mta-smrsh-refused", msg), _ev(ctx, [r] + smrsh))
+    return Finding("mta-smrsh-refused", e[r, "host"], _fix("mta-smrsh-refused", msg), _ev(ctx, [r] + smrsh))
 
 
 def mta_pipe_failed(f: PostFacts, ctx: Context) -> Finding | None:
@@ -160,12 +160,12 @@ def mta_pipe_failed(f: PostFacts, ctx: Context) -> Finding | None:
     if hit is None or _UNKNOWN.search(hit[1]) or hit[2].startswith(("sendmail", "sm-")):
         return None
     r, text, _ = hit
-    if not _PIPE.search(text) and not _nearby(ctx, ctx.events.at[r, "host"], ctx.events.at[r, "ts"], ("wrapper_error",)):
+    if not _PIPE.search(text) and not _nearby(ctx, ctx.cells[r, "host"], ctx.cells[r, "ts"], ("wrapper_error",)):
         return None
-    e = ctx.events
-    wrapper = _nearby(ctx, e.at[r, "host"], e.at[r, "ts"], ("wrapper_error",))
-    msg = f"the MTA's pipe into Mailman failed {ctx.at(r)}: status={e.at[r, 'status']} ({text[:300]})."
-    return Finding("mta-pipe-failed", e.at[r, "host"], _fix("mta-pipe-failed", msg), _ev(ctx, [r] + wrapper))
+    e = ctx.cells
+    wrapper = _nearby(ctx, e[r, "host"], e[r, "ts"], ("wrapper_error",))
+    msg = f"the MTA's pipe into Mailman failed {ctx.at(r)}: status={e[r, 'status']} ({text[:300]})."
+    return Finding("mta-pipe-failed", e[r, "host"], _fix("mta-pipe-failed", msg), _ev(ctx, [r] + wrapper))
 
 
 _REFUSED = ("smtp_low_level", "smtp_refused")
@@ -173,15 +173,15 @@ _REFUSED = ("smtp_low_level", "smtp_refused")
 
 def mailman_smtp_refused(f: PostFacts, ctx: Context) -> Finding | None:
     """FAQ 5/10: SMTPHOST refused Mailman's connection; RetryRunner retries every 15 minutes."""
-    e = ctx.events
-    fails = [r for r in f.failure_rows if e.at[r, "event"] in _REFUSED
-             or (e.at[r, "event"] == "smtp_failure" and str(e.at[r, "code"]) == "-1")]
+    e = ctx.cells
+    fails = [r for r in f.failure_rows if e[r, "event"] in _REFUSED
+             or (e[r, "event"] == "smtp_failure" and str(e[r, "code"]) == "-1")]
     if not fails:
         return None
-    posts = sorted(f.post_rows, key=lambda r: e.at[r, "ts"])
-    failed_posts = [r for r in posts if e.at[r, "status"] == "failures"]
-    ok = [r for r in posts if e.at[r, "status"] == "success" and e.at[r, "ts"] >= e.at[fails[0], "ts"]]
-    reason = str(e.at[fails[0], "text"])
+    posts = sorted(f.post_rows, key=lambda r: e[r, "ts"])
+    failed_posts = [r for r in posts if e[r, "status"] == "failures"]
+    ok = [r for r in posts if e[r, "status"] == "success" and e[r, "ts"] >= e[fails[0], "ts"]]
+    reason = str(e[fails[0], "text"])
     first = f"Mailman could not hand the post to the MTA {ctx.at(fails[0])} ({reason})"
     if ok:
         outcome = f"; it got through {ctx.at(ok[0])} after {len(failed_posts)} failed attempt(s)."
@@ -189,24 +189,24 @@ def mailman_smtp_refused(f: PostFacts, ctx: Context) -> Finding | None:
         last = failed_posts[-1] if failed_posts else fails[-1]
         outcome = f"; still failing at the end of the logs (last attempt {ctx.at(last)}, {len(failed_posts)} attempts)."
     ev = _ev(ctx, [fails[0]] + failed_posts[:1] + (ok[:1] if ok else failed_posts[-1:]))
-    return Finding("mailman-smtp-refused", e.at[fails[0], "host"], _fix("mailman-smtp-refused", first + outcome),
+    return Finding("mailman-smtp-refused", e[fails[0], "host"], _fix("mailman-smtp-refused", first + outcome),
                    list(dict.fromkeys(ev)))
 
 
 def mailman_smtp_error(f: PostFacts, ctx: Context) -> Finding | None:
     """FAQ 5/10: the MTA answered Mailman with an error (a 5xx at DATA still logs `success`)."""
-    e = ctx.events
-    rows = [r for r in f.failure_rows if e.at[r, "event"] in ("smtp_session_failure", "smtp_connect_error")
-            or (e.at[r, "event"] == "smtp_failure" and str(e.at[r, "code"]) not in ("-1", "<NA>"))]
+    e = ctx.cells
+    rows = [r for r in f.failure_rows if e[r, "event"] in ("smtp_session_failure", "smtp_connect_error")
+            or (e[r, "event"] == "smtp_failure" and str(e[r, "code"]) not in ("-1", "<NA>"))]
     if not rows:
         return None
     r = rows[0]
-    code = e.at[r, "code"]
+    code = e[r, "code"]
     code_s = f"{code} " if pd.notna(code) else ""
-    text = f"the MTA answered Mailman {ctx.at(r)} with {code_s}{e.at[r, 'text']}"
-    if e.at[r, "event"] == "smtp_session_failure" and any(e.at[p, "status"] == "success" for p in f.post_rows):
+    text = f"the MTA answered Mailman {ctx.at(r)} with {code_s}{e[r, 'text']}"
+    if e[r, "event"] == "smtp_session_failure" and any(e[p, "status"] == "success" for p in f.post_rows):
         text += "; Mailman's post log still says success, but nothing was delivered for that chunk"
-    return Finding("mailman-smtp-error", e.at[r, "host"], _fix("mailman-smtp-error", text + "."), _ev(ctx, rows[:3]))
+    return Finding("mailman-smtp-error", e[r, "host"], _fix("mailman-smtp-error", text + "."), _ev(ctx, rows[:3]))
 
 
 def shunted(f: PostFacts, ctx: Context) -> Finding | None:
@@ -214,9 +214,9 @@ def shunted(f: PostFacts, ctx: Context) -> Finding | None:
     arrived = f.to_mailman_row if f.to_mailman_row is not None else f.held_row
     if arrived is None or not ctx.shunts:
         return None
-    t = ctx.events.at[arrived, "ts"].timestamp()
+    t = ctx.cells[arrived, "ts"].timestamp()
     # a post delivered later (bin/unshunt) keeps the finding only if the shunt came first
-    posted = ctx.events.at[f.post_rows[0], "ts"] if f.post_rows else None
+    posted = ctx.cells[f.post_rows[0], "ts"] if f.post_rows else None
     for s in ctx.shunts:
         if abs(s["epoch"] - t) <= 5 and (posted is None or s["ts"] < posted):
             exc = f" ({s['exception']})" if s["exception"] else ""
@@ -234,15 +234,15 @@ def stale_lock(f: PostFacts, ctx: Context) -> Finding | None:
     start_row = f.approved_row if f.approved_row is not None else (f.to_mailman_row if f.to_mailman_row is not None else f.held_row)
     if start_row is None or f.held_row is not None and f.approved_row is None:
         return None
-    start = ctx.events.at[start_row, "ts"]
-    end = ctx.events.at[f.smtp_rows[0], "ts"] if f.smtp_rows else (ctx.events.at[f.post_rows[0], "ts"] if f.post_rows else None)
+    start = ctx.cells[start_row, "ts"]
+    end = ctx.cells[f.smtp_rows[0], "ts"] if f.smtp_rows else (ctx.cells[f.post_rows[0], "ts"] if f.post_rows else None)
     for r in ctx.lock_breaks[f.lc.list]:
-        t = ctx.events.at[r, "ts"]
+        t = ctx.cells[r, "ts"]
         if start <= t and (end is None or t <= end + pd.Timedelta(seconds=5)):
             waited = f", then went out {ctx.at(f.smtp_rows[0] if f.smtp_rows else f.post_rows[0])}" if end is not None else ""
             text = (f"the {f.lc.list} list lock was stuck: the post reached Mailman {ctx.at(start_row)} and waited "
                     f"until the lock's lifetime expired and it was broken {ctx.at(r)}{waited}.")
-            return Finding("stale-lock", ctx.events.at[r, "host"], _fix("stale-lock", text), _ev(ctx, [start_row, r]))
+            return Finding("stale-lock", ctx.cells[r, "host"], _fix("stale-lock", text), _ev(ctx, [start_row, r]))
     return None
 
 
@@ -266,14 +266,17 @@ def outbound_problems(unsent: pd.DataFrame) -> dict[str, dict[str, tuple]]:
         if bad.empty:
             continue
         per_dom = bad.groupby(["post", "domain"], sort=True).size()
-        last = bad.drop_duplicates(["post", "domain"], keep="last").set_index(["post", "domain"])["text"]
+        # plain dicts: a pandas lookup per (post, domain) costs ~40 µs, and there are thousands
+        lasts = bad.drop_duplicates(["post", "domain"], keep="last")
+        last = dict(zip(zip(lasts["post"], lasts["domain"]), lasts["text"]))
         parts: dict[str, list[str]] = {}
-        for (post, dom), n in per_dom.items():
+        for (post, dom), n in zip(per_dom.index, per_dom.to_numpy().tolist()):
             parts.setdefault(post, []).append(f"{dom}: {n} recipient(s), {last[(post, dom)]}")
         heads = bad.groupby("post", sort=False).head(5)
         rows = {p: [int(r) for r in g] for p, g in heads.groupby("post", sort=False)["row"]}
-        first_host = bad.drop_duplicates("post").set_index("post")["host"]
-        sizes = bad["post"].value_counts()
+        firsts = bad.drop_duplicates("post")
+        first_host = dict(zip(firsts["post"], firsts["host"]))
+        sizes = bad["post"].value_counts().to_dict()
         for post, texts in parts.items():
             out.setdefault(post, {})[code] = (int(sizes[post]), "; ".join(texts), first_host[post], rows[post])
     return out

@@ -14,6 +14,8 @@ from typing import Callable
 
 import pandas as pd
 
+from ..cells import Cells
+
 from .facts import PostFacts, object_column
 
 FIXES = {
@@ -80,8 +82,13 @@ class Context:
         e = self.events
         return {"host": object_column(e["host"]), "path": object_column(e["path"]), "line": e["line"].to_numpy()}
 
+    @cached_property
+    def cells(self) -> Cells:
+        """``cells[row, col]``: one cell of ``events`` (:class:`tracer.cells.Cells`)."""
+        return Cells(self.events)
+
     def at(self, row: int) -> str:
-        return f"{self.events.at[row, 'host']} at {self.fmt_ts(self.events.at[row, 'ts'])}"
+        return f"{self.cells[row, 'host']} at {self.fmt_ts(self.cells[row, 'ts'])}"
 
 
 def _with_fix(code: str, text: str) -> str:
@@ -92,11 +99,11 @@ def approved_on_host_without_runner(f: PostFacts, ctx: Context) -> Finding | Non
     """Approved on host H, nothing follows anywhere, and H showed no IncomingRunner (seed 000)."""
     if f.approved_row is None or f.handed_off or f.decision_row is not None:
         return None
-    e = ctx.events
-    host = e.at[f.approved_row, "host"]
+    e = ctx.cells
+    host = e[f.approved_row, "host"]
     if ctx.incoming.get(host):
         return None
-    if ctx.end - e.at[f.approved_row, "ts"] <= ctx.grace:
+    if ctx.end - e[f.approved_row, "ts"] <= ctx.grace:
         return None
     logs = ctx.mailman_logs.get(host, set())
     why = ("it has no qrunner log" if "qrunner" not in logs
@@ -115,26 +122,26 @@ def awaiting_moderation(f: PostFacts, ctx: Context) -> Finding | None:
     """Held and never acted on before the logs end."""
     if f.held_row is None or f.approved_row is not None or f.decision_row is not None or f.handed_off:
         return None
-    e = ctx.events
-    reason = e.at[f.held_row, "text"]
+    e = ctx.cells
+    reason = e[f.held_row, "text"]
     text = f"held {ctx.at(f.held_row)} ({reason}) and not approved, rejected or discarded by the end of the logs."
-    return Finding("awaiting-moderation", e.at[f.held_row, "host"], _with_fix("awaiting-moderation", text),
+    return Finding("awaiting-moderation", e[f.held_row, "host"], _with_fix("awaiting-moderation", text),
                    [ctx.src(f.held_row)])
 
 
 def _decision(kind: str, code: str) -> Callable[[PostFacts, Context], Finding | None]:
     def rule(f: PostFacts, ctx: Context) -> Finding | None:
-        if f.decision_row is None or ctx.events.at[f.decision_row, "event"] != kind:
+        if f.decision_row is None or ctx.cells[f.decision_row, "event"] != kind:
             return None
-        e = ctx.events
+        e = ctx.cells
         r = f.decision_row
         who = "by a moderator" if kind.startswith("moderator") else "by the list's rules"
         verb = "discarded" if kind.endswith("discarded") else "rejected"
-        extra = e.at[r, "text"]
+        extra = e[r, "text"]
         extra = f" ({extra})" if isinstance(extra, str) and extra else ""
         text = f"{verb} {who} {ctx.at(r)}{extra}."
         ev = [ctx.src(x) for x in (f.held_row, r) if x is not None]
-        return Finding(code, e.at[r, "host"], _with_fix(code, text), ev)
+        return Finding(code, e[r, "host"], _with_fix(code, text), ev)
     rule.__name__ = code.replace("-", "_")
     rule.__doc__ = f"The post was {kind.replace('_', ' ')}."
     return rule
@@ -148,7 +155,7 @@ def mailman_logs_missing(f: PostFacts, ctx: Context) -> Finding | None:
     text = (f"the MTA piped it into Mailman {ctx.at(r)}, but no Mailman log was read from any host, so "
             f"what happened next cannot be told.")
     code = "mailman-logs-missing"
-    return Finding(code, ctx.events.at[r, "host"], _with_fix(code, text), [ctx.src(r)])
+    return Finding(code, ctx.cells[r, "host"], _with_fix(code, text), [ctx.src(r)])
 
 
 POST_RULES: list[Callable[[PostFacts, Context], Finding | None]] = [
@@ -168,5 +175,5 @@ def unexplained_finding(f: PostFacts, ctx: Context, stage: str) -> Finding:
     where = ctx.at(last) if last is not None else "nowhere"
     text = (f"the last evidence is the {stage} step on {where}; no log line says why nothing follows, and "
             f"no runner evidence decides it either way.")
-    host = ctx.events.at[last, "host"] if last is not None else None
+    host = ctx.cells[last, "host"] if last is not None else None
     return Finding("unexplained", host, _with_fix("unexplained", text), [ctx.src(last)] if last is not None else [])
