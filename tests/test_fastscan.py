@@ -1,5 +1,6 @@
 """tracer.fastscan: the C scanner, its pure-Python fallback and the ``_FAST`` regex agree line for line."""
 
+import functools
 import random
 import subprocess
 import sys
@@ -19,8 +20,9 @@ STRINGS = fastscan.STRINGS
 
 needs_c = pytest.mark.skipif(not fastscan.AVAILABLE, reason="tracer._fastscan is not built (no C compiler at "
                              "install time?): only the pure-Python scan is tested")
+# the delivery scan: C without the KINDS shapes, which the fallback leaves to the registry (tested below)
 SCANS = [pytest.param(fastscan.scan_block_py, id="python"),
-         pytest.param(getattr(fastscan, "_scan_c", None), id="c", marks=needs_c)]
+         pytest.param(functools.partial(fastscan._scan_c, kinds=False), id="c", marks=needs_c)]
 
 BASE = ("Aug 22 09:14:02 lists-be postfix/smtp[2211]: 4A1C2E0123: to=<ann@example.org>, "
         "relay=mx.example.org[192.0.2.1]:25, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, "
@@ -53,23 +55,53 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _registry_ignores(text: str) -> bool:
-    """The general path (envelope, then the pattern registry) counts the line as ignored."""
+def _general_path(text: str):
+    """What the general path (envelope, then the pattern registry) makes of one line."""
     from tracer.formats import default_registry
     from tracer.parse import FileResult, _parse_syslog
     from tracer.sources import Source
 
     res = FileResult(Source("h", "p", "maillog"), "maillog", None)
-    _parse_syslog([text], default_registry(), res, None, fast=False)
+    records = _parse_syslog([text], default_registry(), res, None, fast=False)
+    return res, records.rows
+
+
+def _registry_ignores(text: str) -> bool:
+    """The general path counts the line as ignored."""
+    res, _ = _general_path(text)
     return (res.parsed, res.ignored, res.unparsed) == (0, 1, 0)
 
 
-def _check_against_regex(block: bytes, table: pa.Table, rest: np.ndarray, first_line: int = 1) -> int:
-    """Every row equals the regex's fields; every line is a row or rest once, or else one the
-    registry ignores too; returns rows."""
+def _registry_fields(text: str) -> dict | None:
+    """The registry's event for one line, in the columns of a kind row (missing groups None)."""
+    _, rows = _general_path(text)
+    if not rows:
+        return None
+    (r,) = rows
+    return {"pattern": r["pattern"], "pid": r["pid"], **{c: r.get(c) for c in fastscan.GROUPS}}
+
+
+def _check_kinds(block: bytes, kinds: pa.Table, first_line: int = 1) -> int:
+    """Every kind row has its line's key and exactly the registry's pattern and fields; returns rows."""
+    lines = _pieces(block)
+    for row in kinds.to_pylist():
+        raw = lines[row.pop("line") - first_line]
+        assert row.pop("key") == fastscan.line_key(raw)
+        row["pattern"] = fastscan.KINDS[row.pop("kind")]
+        assert row == _registry_fields(_decode(raw)), raw
+    return kinds.num_rows
+
+
+def _check_against_regex(block: bytes, table: pa.Table, rest: np.ndarray, first_line: int = 1,
+                         kinds: pa.Table | None = None) -> int:
+    """Every row equals the regex's fields; every line is a row, a kind row or rest once, or else
+    one the registry ignores too; returns rows."""
     lines = _pieces(block)
     rows = table.to_pylist()
     seen = [r["line"] for r in rows] + rest[:, 0].tolist()
+    if kinds is not None:
+        seen += kinds.column("line").to_pylist()
+        _check_kinds(block, kinds, first_line)
     assert len(seen) == len(set(seen)) and set(seen) <= set(range(first_line, first_line + len(lines)))
     skipped = set(range(first_line, first_line + len(lines))) - set(seen)
     assert all(_registry_ignores(_decode(lines[no - first_line])) for no in skipped)
@@ -94,6 +126,7 @@ def _same(a: fastscan.Scan, b: fastscan.Scan) -> None:
     assert a.table.to_pylist() == b.table.to_pylist()
     assert a.rest.tolist() == b.rest.tolist()
     assert (a.lines, a.ignored) == (b.lines, b.ignored)
+    assert a.kinds.equals(b.kinds)
 
 
 # --- real logs ---------------------------------------------------------------------------------------
@@ -112,17 +145,17 @@ def generated_block(tmp_path_factory) -> bytes:
 
 
 def test_every_canonical_delivery_line_of_the_sample_and_scenario_logs_is_a_row(sample_block):
-    table, rest, lines, ignored = fastscan.scan_block(sample_block, 1)
-    assert _check_against_regex(sample_block, table, rest) > 300
+    table, rest, lines, ignored, kinds = fastscan.scan_block(sample_block, 1)
+    assert _check_against_regex(sample_block, table, rest, kinds=kinds) > 300
     assert _unaccepted_regex_lines(sample_block, table) == []
-    assert table.num_rows + len(rest) + ignored == lines == len(_pieces(sample_block))
+    assert table.num_rows + len(rest) + ignored + kinds.num_rows == lines == len(_pieces(sample_block))
 
 
 def test_every_delivery_line_of_a_generated_day_is_a_row_with_the_regex_fields(generated_block):
-    table, rest, lines, ignored = fastscan.scan_block(generated_block, 1)  # C when built; the fallback is held to it below
-    assert _check_against_regex(generated_block, table, rest) > 15000
+    table, rest, lines, ignored, kinds = fastscan.scan_block(generated_block, 1)  # C when built; the fallback is held to it below
+    assert _check_against_regex(generated_block, table, rest, kinds=kinds) > 15000
     assert _unaccepted_regex_lines(generated_block, table) == []
-    assert ignored > 500 and table.num_rows + len(rest) + ignored == lines
+    assert ignored > 500 and table.num_rows + len(rest) + ignored + kinds.num_rows == lines
 
 
 SESSION = "Aug 22 09:14:02 lists-be postfix/smtpd[2211]: connect from mx.example.org[192.0.2.1]"
@@ -152,7 +185,7 @@ IGNORED_VARIANTS = {  # (line, counted ignored by the scan); the registry ignore
 def test_ignored_lines_are_counted_by_the_scan_only_where_the_registry_ignores_them(scan, name):
     line, counted = IGNORED_VARIANTS[name]
     assert _registry_ignores(line)
-    table, rest, lines, ignored = scan((line + "\n").encode("utf-8"), 1)
+    table, rest, lines, ignored, _ = scan((line + "\n").encode("utf-8"), 1)
     assert (table.num_rows, lines, ignored, len(rest)) == (0, 1, int(counted), int(not counted))
 
 
@@ -165,7 +198,7 @@ def test_the_scan_counts_no_line_as_ignored_that_the_registry_would_keep():
 @needs_c
 def test_c_and_python_scans_give_identical_tables_and_rest(sample_block, generated_block):
     for block in (sample_block, generated_block):
-        _same(fastscan._scan_c(block, 7), fastscan.scan_block_py(block, 7))
+        _same(fastscan._scan_c(block, 7, kinds=False), fastscan.scan_block_py(block, 7))
 
 
 # --- hand-written lines -------------------------------------------------------------------------------
@@ -408,7 +441,156 @@ def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
                 chars[i] = rng.choice(alphabet)
         lines.append("".join(chars))
     block = "\n".join(lines).encode()
-    c = fastscan._scan_c(block, 1)
+    c = fastscan._scan_c(block, 1, kinds=False)
     _same(c, fastscan.scan_block_py(block, 1))
     _check_against_regex(block, c.table, c.rest)
     assert 0 < c.table.num_rows < len(lines) and 0 < c.ignored < len(lines)
+
+
+# --- the KINDS shapes: the next commonest Postfix lines, parsed by C to the registry's fields -----------
+
+_ENV = "Aug 22 09:14:02 lists-be postfix/{daemon}[2211]: "
+QUEUED = _ENV.format(daemon="qmgr") + "4A1C2E0123: from=<list-bounces@lists.example.edu>, size=3421, nrcpt=500 (queue active)"
+REMOVED = _ENV.format(daemon="qmgr") + "4A1C2E0123: removed"
+MESSAGE_ID = _ENV.format(daemon="cleanup") + "4A1C2E0123: message-id=<52158CDF.9307019@astro38.example.com>"
+CLIENT = _ENV.format(daemon="smtpd") + "4A1C2E0123: client=mail.example.com[192.0.2.7]"
+REJECT = (_ENV.format(daemon="smtpd") + "NOQUEUE: reject: RCPT from dsl-198.example.net[198.51.100.9]: 554 5.7.1 "
+          "Service unavailable; Client host [198.51.100.9] blocked using zen.spamhaus.org; "
+          "from=<wei@example.ru> to=<wei41@lists.example.edu> proto=ESMTP helo=<localhost>")
+NOTIFICATION = _ENV.format(daemon="bounce") + "4A1C2E0123: sender non-delivery notification: 8DEB59EDC30"
+
+
+def _kind_variant(base: str, old: str, new: str) -> str:
+    assert old in base
+    return base.replace(old, new)
+
+
+KIND_ACCEPTED = {  # line -> (pattern, fields the kind row must carry)
+    "queued": (QUEUED, {"sender": "list-bounces@lists.example.edu", "size": "3421", "nrcpt": "500"}),
+    "queued, null sender": (_kind_variant(QUEUED, "list-bounces@lists.example.edu", ""), {"sender": ""}),
+    "queued, deferred queue": (_kind_variant(QUEUED, "(queue active)", "(queue deferred)"), {"nrcpt": "500"}),
+    "queued, base-52 queue ID": (_kind_variant(QUEUED, "4A1C2E0123", "3mPVKl0Mhjz7sXv"), {"queue_id": "3mPVKl0Mhjz7sXv"}),
+    "queued, postmulti instance": (_kind_variant(QUEUED, "postfix/qmgr", "postfix-out/qmgr"), {"program": "postfix-out/qmgr"}),
+    "queued, space in the sender": (_kind_variant(QUEUED, "list-bounces@", "list bounces@"), {"sender": "list bounces@lists.example.edu"}),
+    "removed": (REMOVED, {"queue_id": "4A1C2E0123", "status": None}),
+    "removed, fraction of a second": (_kind_variant(REMOVED, "09:14:02", "09:14:02.5"), {"ts_text": "Aug 22 09:14:02.5"}),
+    "message-id": (MESSAGE_ID, {"message_id": "<52158CDF.9307019@astro38.example.com>"}),
+    "message-id, empty": (_kind_variant(MESSAGE_ID, "<52158CDF.9307019@astro38.example.com>", ""), {"message_id": ""}),
+    "message-id, without <>": (_kind_variant(MESSAGE_ID, "<52158CDF.9307019@astro38.example.com>", "foo bar"),
+                               {"message_id": "foo bar"}),
+    "client": (CLIENT, {"client": "mail.example.com[192.0.2.7]", "text": None}),
+    "client with a port": (_kind_variant(CLIENT, "2.7]", "2.7]:41234"), {"client": "mail.example.com[192.0.2.7]:41234"}),
+    "client with SASL": (CLIENT + ", sasl_method=PLAIN, sasl_username=ann",
+                         {"text": "sasl_method=PLAIN, sasl_username=ann"}),
+    "client, unknown name": (_kind_variant(CLIENT, "mail.example.com", "unknown"), {"client": "unknown[192.0.2.7]"}),
+    "reject": (REJECT, {"queue_id": "NOQUEUE", "status": "reject", "client": "dsl-198.example.net[198.51.100.9]",
+                        "sender": "wei@example.ru", "recipient": "wei41@lists.example.edu",
+                        "text": "554 5.7.1 Service unavailable; Client host [198.51.100.9] blocked using "
+                                "zen.spamhaus.org"}),
+    "reject with a queue ID": (_kind_variant(REJECT, "NOQUEUE", "4A1C2E0123"), {"queue_id": "4A1C2E0123"}),
+    "milter-reject at end of message": (_kind_variant(REJECT, "reject: RCPT", "milter-reject: END-OF-MESSAGE"),
+                                        {"status": "milter-reject"}),
+    "reject at stage .": (_kind_variant(REJECT, "RCPT from", ". from"), {"status": "reject"}),
+    "reject, client port": (_kind_variant(REJECT, "9]: 554", "9]:25: 554"), {"client": "dsl-198.example.net[198.51.100.9]:25"}),
+    "reject, only to=": (_kind_variant(REJECT, "from=<wei@example.ru> ", ""), {"sender": None,
+                                                                              "recipient": "wei41@lists.example.edu"}),
+    "reject, null sender": (_kind_variant(REJECT, "wei@example.ru", ""), {"sender": ""}),
+    "reject, only proto=": (REJECT[:REJECT.index("from=<")] + "proto=SMTP", {"sender": None, "recipient": None}),
+    "reject, sender cut short": (REJECT[:REJECT.index("from=<") + 9], {"sender": None, "recipient": None,
+                                                                        "text": REJECT[REJECT.index(": 554") + 2:
+                                                                                       REJECT.index("; from=")]}),
+    "reject, no key=value tail": (REJECT[:REJECT.index("; from=")], {"sender": None}),
+    "reject, empty text": (_kind_variant(REJECT, ": 554 5.7.1 Service unavailable; Client host [198.51.100.9] "
+                                                 "blocked using zen.spamhaus.org;", ": ;"), {"text": ""}),
+    "reject, two spaces before to=": (_kind_variant(REJECT, "> to=", ">  to="), {"recipient": None}),
+    "reject, a > in the sender": (_kind_variant(REJECT, "wei@example.ru", "w>ei@example.ru"), {"sender": "w"}),
+    "sender non-delivery notification": (NOTIFICATION, {"text": "sender non-delivery notification",
+                                                        "queued_as": "8DEB59EDC30"}),
+    "postmaster delay notification": (_kind_variant(NOTIFICATION, "sender non-delivery", "postmaster delay"),
+                                      {"text": "postmaster delay notification"}),
+    "delivery status notification": (_kind_variant(NOTIFICATION, "non-delivery", "delivery status"),
+                                     {"text": "sender delivery status notification"}),
+}
+
+KIND_REJECTED = [  # left to the registry, which may or may not parse them
+    _kind_variant(REMOVED, "removed", "removed "),
+    _kind_variant(REMOVED, "4A1C2E0123", "4a1c2e0123"),
+    _kind_variant(REMOVED, "postfix/qmgr", "postfix/oqmgr"),
+    "<22>" + REMOVED,
+    _kind_variant(REMOVED, "lists-be", "<mail.info> lists-be"),
+    _kind_variant(QUEUED, "<list-bounces@lists.example.edu>", '<"list,bounces"@lists.example.edu>'),
+    _kind_variant(QUEUED, "<list-bounces@lists.example.edu>", "list-bounces@lists.example.edu"),
+    _kind_variant(QUEUED, "list-bounces@", "list,bounces@"),
+    _kind_variant(QUEUED, "size=3421", "size=34x"),
+    _kind_variant(QUEUED, "(queue active)", "(queue act-ive)"),
+    _kind_variant(QUEUED, "(queue active)", "(queue active) "),
+    _kind_variant(QUEUED, "4A1C2E0123: ", ""),
+    _kind_variant(MESSAGE_ID, "4A1C2E0123: ", ""),
+    _kind_variant(MESSAGE_ID, "message-id=", "resent-message-id="),
+    _kind_variant(CLIENT, "[192.0.2.7]", "192.0.2.7"),
+    _kind_variant(CLIENT, "2.7]", "2.7]:x"),
+    _kind_variant(CLIENT, "2.7]", "2.7] "),
+    _kind_variant(CLIENT, "mail.example.com", "mail example.com"),
+    _kind_variant(REJECT, "RCPT from", "rcpt from"),
+    _kind_variant(REJECT, "reject:", "reject_warning:"),
+    _kind_variant(REJECT, "9]: 554", "9]:25x: 554"),
+    _kind_variant(REJECT, "9]: 554", "9] 554"),
+    _kind_variant(REJECT, "NOQUEUE", "NOQUEUEX"),
+    _kind_variant(REJECT, "wei@", "wéi@"),
+    _kind_variant(NOTIFICATION, "8DEB59EDC30", "8DEB59EDC30 "),
+    _kind_variant(NOTIFICATION, "8DEB59EDC30", "8deb"),
+    _kind_variant(NOTIFICATION, "sender non-delivery", "sender bounce"),
+    _kind_variant(NOTIFICATION, "postfix/bounce", "postfix/qmgr"),
+]
+
+
+@needs_c
+@pytest.mark.parametrize("name", KIND_ACCEPTED)
+def test_kind_lines_give_the_registry_pattern_and_fields(name):
+    line, expected = KIND_ACCEPTED[name]
+    block = (line + "\n").encode()
+    table, rest, lines, ignored, kinds = fastscan._scan_c(block, 1)
+    assert (table.num_rows, len(rest), kinds.num_rows, lines) == (0, 0, 1, 1)
+    row = kinds.to_pylist()[0]
+    assert {k: row[k] for k in expected} == expected
+    assert _check_kinds(block, kinds) == 1
+
+
+@needs_c
+@pytest.mark.parametrize("line", KIND_REJECTED)
+def test_lines_near_a_kind_are_left_to_the_registry(line):
+    block = (line + "\n").encode()
+    scan = fastscan._scan_c(block, 1)
+    assert scan.kinds.num_rows == 0 and len(scan.rest) == 1
+
+
+@needs_c
+def test_kinds_off_leaves_those_lines_to_the_registry():
+    block = "\n".join(line for line, _ in KIND_ACCEPTED.values()).encode()
+    assert fastscan._scan_c(block, 1).kinds.num_rows == len(KIND_ACCEPTED)
+    off = fastscan._scan_c(block, 1, kinds=False)
+    assert off.kinds.num_rows == 0 and len(off.rest) == len(KIND_ACCEPTED)
+
+
+@needs_c
+def test_every_kind_row_of_randomly_damaged_lines_is_what_the_registry_makes_of_the_line():
+    rng = random.Random(4_78)
+    alphabet = "<>,.:;()[]/ -=\"0123456789AaBbFfqsx" + "\t\u00e9"
+    seeds = [line for line, _ in KIND_ACCEPTED.values()]
+    lines = []
+    for _ in range(6000):
+        chars = list(rng.choice(seeds))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(chars) + 1)
+            op = rng.random()
+            if op < 0.4:
+                chars.insert(i, rng.choice(alphabet))
+            elif op < 0.7 and i < len(chars):
+                del chars[i]
+            elif i < len(chars):
+                chars[i] = rng.choice(alphabet)
+        lines.append("".join(chars))
+    block = "\n".join(lines).encode()
+    table, rest, n, ignored, kinds = fastscan._scan_c(block, 1)
+    assert _check_against_regex(block, table, rest, kinds=kinds) == 0
+    assert 1000 < kinds.num_rows < len(lines) and len(rest) > 500  # both sides were exercised

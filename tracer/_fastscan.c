@@ -38,7 +38,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
-#define LAYOUT 5     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
+#define LAYOUT 6     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -431,39 +431,250 @@ static int parse_line(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *p
     return 1;
 }
 
-#undef LIT
-
 /* ---- lines the registry ignores, told by daemon and message prefix ---------------------------- */
 
 #define MAX_IGNORE 64
 typedef struct { const char *daemon, *prefix; Py_ssize_t dlen, plen; } Ignore;
 
-/* 1 when s[0:n) is a Postfix line the pattern registry would count as ignored: the canonical envelope,
- * as tracer.formats.envelope reads it (a host that is no "<fac.pri>" tag, starts with no "[" and ends
- * in no ":"; a program without ":()]"), a daemon and a message prefix from the table that
- * tracer.fastscan builds from tracer.formats.postfix.IGNORED_PREFIXES. */
+/* The canonical envelope as tracer.formats.envelope reads it: parse_envelope, and a host that is no
+ * "<fac.pri>" tag, starts with no "[" and ends in no ":", a program without ":()]". Returns the position
+ * of the message or -1. */
+static Py_ssize_t registry_envelope(const unsigned char *s, Py_ssize_t n, Field *f, int64_t *pid)
+{
+    Py_ssize_t p = parse_envelope(s, n, f, pid);
+    if (p < 0)
+        return -1;
+    const unsigned char *h = s + f[F_HOST].off;
+    Py_ssize_t hl = f[F_HOST].len;
+    if (h[0] == '<' || h[0] == '[' || h[hl - 1] == ':')
+        return -1;
+    for (Py_ssize_t i = f[F_PROGRAM].off; i < f[F_PROGRAM].off + f[F_PROGRAM].len; i++)
+        if (s[i] == ':' || s[i] == '(' || s[i] == ')' || s[i] == ']')
+            return -1;
+    return p;
+}
+
+/* 1 when s[0:n) is a Postfix line the pattern registry would count as ignored: the registry's
+ * envelope, a daemon and a message prefix from the table that tracer.fastscan builds from
+ * tracer.formats.postfix.IGNORED_PREFIXES. */
 static int ignored_line(const unsigned char *s, Py_ssize_t n, const Ignore *tab, int ntab)
 {
     Field f[NFIELDS];
     int64_t pid;
     if (ntab == 0)
         return 0;
-    Py_ssize_t p = parse_envelope(s, n, f, &pid);
+    Py_ssize_t p = registry_envelope(s, n, f, &pid);
     if (p < 0)
         return 0;
-    const unsigned char *h = s + f[F_HOST].off, *d = s + f[F_DAEMON].off;
-    Py_ssize_t hl = f[F_HOST].len, dl = f[F_DAEMON].len;
-    if (h[0] == '<' || h[0] == '[' || h[hl - 1] == ':')
-        return 0;
-    for (Py_ssize_t i = f[F_PROGRAM].off; i < f[F_PROGRAM].off + f[F_PROGRAM].len; i++)
-        if (s[i] == ':' || s[i] == '(' || s[i] == ')' || s[i] == ']')
-            return 0;
+    const unsigned char *d = s + f[F_DAEMON].off;
+    Py_ssize_t dl = f[F_DAEMON].len;
     for (int k = 0; k < ntab; k++)
         if (tab[k].dlen == dl && memcmp(tab[k].daemon, d, (size_t)dl) == 0 && n - p >= tab[k].plen
             && memcmp(s + p, tab[k].prefix, (size_t)tab[k].plen) == 0)
             return 1;
     return 0;
 }
+
+/* ---- the next commonest Postfix lines, parsed into field spans the Python side gathers ------- */
+
+/* What other_line recognises: each kind is one registry pattern (tracer.fastscan.KINDS names it) and
+ * a strict subset of what that pattern matches, with the same groups. */
+enum { K_NONE, K_QMGR_QUEUED, K_QMGR_REMOVED, K_CLEANUP_MESSAGE_ID, K_SMTPD_CLIENT, K_SMTPD_REJECT,
+       K_BOUNCE_NOTIFICATION, NKINDS };
+/* the groups, in the order of tracer.fastscan.GROUPS */
+enum { G_TS, G_HOST, G_PROGRAM, G_QID, G_STATUS, G_SENDER, G_RCPT, G_CLIENT, G_TEXT, G_MSGID, G_QAS,
+       G_SIZE, G_NRCPT, NGROUPS };
+/* a rest row: line, start, end, kind, pid, key, then (offset, length) of each group in the block */
+enum { R_LINE, R_START, R_END, R_KIND, R_PID, R_KEY, R_GROUPS };
+#define REST_COLS (R_GROUPS + 2 * NGROUPS)
+
+/* a queue ID (QID of tracer.formats.postfix) spanning s[p:r), r the first byte after the run */
+static Py_ssize_t qid_end(const unsigned char *s, Py_ssize_t n, Py_ssize_t p)
+{
+    int all = C_HEX | C_B52;
+    Py_ssize_t r;
+    for (r = p; r < n && IS(s[r], C_HEX | C_B52); r++)
+        all &= cls[s[r]];
+    if (((all & C_HEX) && r - p >= 6) || ((all & C_B52) && r - p >= 10))
+        return r;
+    return -1;
+}
+
+/* NAME[ADDR][:PORT] (_CLIENT) from p, as the regex's first try reads it; returns its end or -1 */
+static Py_ssize_t client_end(const unsigned char *s, Py_ssize_t n, Py_ssize_t p)
+{
+    while (p < n && s[p] != ' ' && s[p] != '[' && s[p] != ']')
+        p++;
+    if (p >= n || s[p] != '[')
+        return -1;
+    while (p < n && s[p] != ']')
+        p++;
+    if (p >= n)
+        return -1;
+    p++;
+    if (p + 1 < n && s[p] == ':' && IS(s[p + 1], C_DIGIT)) {
+        p++;
+        while (p < n && IS(s[p], C_DIGIT))
+            p++;
+    }
+    return p;
+}
+
+#define GROUP(i, a, b) (g[i] = (Field){(a), (b) - (a)})
+
+/* qmgr: QID: from=<S>, size=N, nrcpt=N (queue WORD) | QID: removed */
+static int qmgr_line(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *g)
+{
+    Py_ssize_t q = qid_end(s, n, p), r;
+    if (q < 0 || !lit_at(s, n, q, ": ", 2))
+        return K_NONE;
+    GROUP(G_QID, p, q);
+    p = q + 2;
+    if (n - p == 7 && lit_at(s, n, p, "removed", 7))
+        return K_QMGR_REMOVED;
+    if (!LIT("from=") || (p = bracketed(s, n, p + 5, &g[G_SENDER])) < 0 || !LIT(", size=")
+        || (r = run(s, n, p + 7, C_DIGIT, &g[G_SIZE])) < 0 || !lit_at(s, n, r, ", nrcpt=", 8)
+        || (p = run(s, n, r + 8, C_DIGIT, &g[G_NRCPT])) < 0 || !LIT(" (queue "))
+        return K_NONE;
+    for (r = p += 8; r < n && (IS(s[r], C_DIGIT | C_STATUS) || s[r] == '_') && s[r] != '-'; r++)
+        ;
+    return r > p && r + 1 == n && s[r] == ')' ? K_QMGR_QUEUED : K_NONE;
+}
+
+/* cleanup: QID: message-id=VALUE */
+static int cleanup_line(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *g)
+{
+    Py_ssize_t q = qid_end(s, n, p);
+    if (q < 0 || !lit_at(s, n, q, ": message-id=", 13))
+        return K_NONE;
+    GROUP(G_QID, p, q);
+    GROUP(G_MSGID, q + 13, n);
+    return K_CLEANUP_MESSAGE_ID;
+}
+
+/* smtpd: QID|NOQUEUE: client=CLIENT[, TEXT] | QID|NOQUEUE: reject|milter-reject: STAGE from CLIENT: TEXT[; KV] */
+static int smtpd_line(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *g)
+{
+    Py_ssize_t q = LIT("NOQUEUE: ") ? p + 7 : qid_end(s, n, p), r;
+    if (q < 0 || !lit_at(s, n, q, ": ", 2))
+        return K_NONE;
+    GROUP(G_QID, p, q);
+    p = q + 2;
+    if (LIT("client=")) {
+        if ((r = client_end(s, n, p + 7)) < 0)
+            return K_NONE;
+        GROUP(G_CLIENT, p + 7, r);
+        if (r == n)
+            return K_SMTPD_CLIENT;
+        if (!lit_at(s, n, r, ", ", 2))
+            return K_NONE;
+        GROUP(G_TEXT, r + 2, n);
+        return K_SMTPD_CLIENT;
+    }
+    if (LIT("reject: "))
+        r = p + 6;
+    else if (LIT("milter-reject: "))
+        r = p + 13;
+    else
+        return K_NONE;
+    GROUP(G_STATUS, p, r);
+    p = r + 2;                              /* STAGE: [A-Z][A-Z-]* or "." */
+    if (p < n && s[p] == '.')
+        p++;
+    else if (p < n && s[p] >= 'A' && s[p] <= 'Z')
+        while (p < n && ((s[p] >= 'A' && s[p] <= 'Z') || s[p] == '-'))
+            p++;
+    else
+        return K_NONE;
+    if (!LIT(" from ") || (r = client_end(s, n, p + 6)) < 0 || !lit_at(s, n, r, ": ", 2))
+        return K_NONE;
+    GROUP(G_CLIENT, p + 6, r);
+    /* TEXT (lazy) runs to the first "; " before from=|to=|proto=|helo=, else to the end */
+    Py_ssize_t t = r + 2, e = t, i;
+    for (;;) {
+        i = find(s + e, n - e, "; ", 2);
+        if (i < 0) {
+            GROUP(G_TEXT, t, n);
+            return K_SMTPD_REJECT;
+        }
+        e += i;
+        if (lit_at(s, n, e + 2, "from=", 5) || lit_at(s, n, e + 2, "to=", 3) || lit_at(s, n, e + 2, "proto=", 6)
+            || lit_at(s, n, e + 2, "helo=", 5))
+            break;
+        e++;
+    }
+    GROUP(G_TEXT, t, e);
+    p = e + 2;                              /* (?:from=<S>)? ?(?:to=<R>)?.* */
+    if (LIT("from=<") && (r = find(s + p + 6, n - p - 6, ">", 1)) >= 0) {
+        GROUP(G_SENDER, p + 6, p + 6 + r);
+        p += 6 + r + 1;
+    }
+    if (p < n && s[p] == ' ')
+        p++;
+    if (LIT("to=<") && (r = find(s + p + 4, n - p - 4, ">", 1)) >= 0)
+        GROUP(G_RCPT, p + 4, p + 4 + r);
+    return K_SMTPD_REJECT;
+}
+
+/* bounce: QID: sender|postmaster non-delivery|delay|delivery status notification: QID */
+static int bounce_line(const unsigned char *s, Py_ssize_t n, Py_ssize_t p, Field *g)
+{
+    Py_ssize_t q = qid_end(s, n, p), t, r;
+    if (q < 0 || !lit_at(s, n, q, ": ", 2))
+        return K_NONE;
+    GROUP(G_QID, p, q);
+    t = p = q + 2;
+    if (LIT("sender "))
+        p += 7;
+    else if (LIT("postmaster "))
+        p += 11;
+    else
+        return K_NONE;
+    if (LIT("non-delivery "))
+        p += 13;
+    else if (LIT("delay "))
+        p += 6;
+    else if (LIT("delivery status "))
+        p += 16;
+    else
+        return K_NONE;
+    if (!LIT("notification: "))
+        return K_NONE;
+    GROUP(G_TEXT, t, p + 12);
+    p += 14;
+    if ((r = qid_end(s, n, p)) != n)
+        return K_NONE;
+    GROUP(G_QAS, p, n);
+    return K_BOUNCE_NOTIFICATION;
+}
+
+/* The kind of s[0:n) (K_NONE: the Python path decides), its envelope in f and groups in g. */
+static int other_line(const unsigned char *s, Py_ssize_t n, Field *f, Field *g, int64_t *pid)
+{
+    Py_ssize_t p = registry_envelope(s, n, f, pid);
+    if (p < 0)
+        return K_NONE;
+    for (int i = 0; i < NGROUPS; i++)
+        g[i] = (Field){0, -1};
+    g[G_TS] = f[F_TS];
+    g[G_HOST] = f[F_HOST];
+    g[G_PROGRAM] = f[F_PROGRAM];
+    const unsigned char *d = s + f[F_DAEMON].off;
+    switch (f[F_DAEMON].len) {
+    case 4:
+        return memcmp(d, "qmgr", 4) == 0 ? qmgr_line(s, n, p, g) : K_NONE;
+    case 5:
+        return memcmp(d, "smtpd", 5) == 0 ? smtpd_line(s, n, p, g) : K_NONE;
+    case 6:
+        return memcmp(d, "bounce", 6) == 0 ? bounce_line(s, n, p, g) : K_NONE;
+    case 7:
+        return memcmp(d, "cleanup", 7) == 0 ? cleanup_line(s, n, p, g) : K_NONE;
+    }
+    return K_NONE;
+}
+
+#undef GROUP
+#undef LIT
 
 /* ---- the key: FNV-1a-64 of the line, masked to 63 bits -------------------------------------- */
 
@@ -672,7 +883,7 @@ static PyObject *buf_finish(Buf *b, Py_ssize_t len)
  * is the bytes of column i so far. Space is reserved in advance for byte_room input bytes and
  * row_room rows, so that emitting a row checks one budget, not thirty buffers. */
 typedef struct {
-    Buf line, pid, key, pair, run, flags, rest_line, rest_start, rest_end;
+    Buf line, pid, key, pair, run, flags, rest;
     Buf off[NFIELDS], data[NFIELDS], valid[NFIELDS];
     Py_ssize_t nulls[NFIELDS];
     Py_ssize_t rows, nrest, byte_room, row_room;
@@ -681,8 +892,7 @@ typedef struct {
 } Out;
 
 #define ALL_BUFS(o, X) do { X(&(o)->line); X(&(o)->pid); X(&(o)->key); X(&(o)->pair); X(&(o)->run); X(&(o)->flags); \
-    X(&(o)->rest_line); \
-    X(&(o)->rest_start); X(&(o)->rest_end); \
+    X(&(o)->rest); \
     for (int i_ = 0; i_ < NFIELDS; i_++) { X(&(o)->off[i_]); X(&(o)->data[i_]); X(&(o)->valid[i_]); } } while (0)
 #define CLEAR_BUF(b) do { free((b)->p); (b)->p = NULL; } while (0)
 #define INIT_BUF(b) if (buf_init((b), 64) < 0) return -1
@@ -787,15 +997,25 @@ static int emit_row(Out *o, const unsigned char *s, Py_ssize_t n, Py_ssize_t don
     return 0;
 }
 
-static int emit_rest(Out *o, int64_t line, int64_t start, int64_t end, Gil *g)
+/* A line left to Python: its number and span in the block; with a kind, its pid, key and group spans
+ * (made absolute: g holds offsets within the line that starts at byte start). */
+static int emit_rest(Out *o, int64_t line, int64_t start, int64_t end, int kind, int64_t pid, const Field *g,
+                     const unsigned char *s, Gil *g_)
 {
-    Py_ssize_t k = o->nrest, want = 2 * k * 8;
-    if (buf_reserve(&o->rest_line, (k + 1) * 8, want, g) || buf_reserve(&o->rest_start, (k + 1) * 8, want, g)
-        || buf_reserve(&o->rest_end, (k + 1) * 8, want, g))
+    Py_ssize_t k = o->nrest, row = REST_COLS * 8;
+    if (buf_reserve(&o->rest, (k + 1) * row, 2 * k * row, g_))
         return -1;
-    ((int64_t *)o->rest_line.p)[k] = line;
-    ((int64_t *)o->rest_start.p)[k] = start;
-    ((int64_t *)o->rest_end.p)[k] = end;
+    int64_t *r = (int64_t *)o->rest.p + k * REST_COLS;
+    r[R_LINE] = line;
+    r[R_START] = start;
+    r[R_END] = end;
+    r[R_KIND] = kind;
+    r[R_PID] = kind ? pid : 0;
+    r[R_KEY] = kind ? (int64_t)fnv1a63(s, end - start) : 0;
+    for (int i = 0; i < NGROUPS; i++) {
+        r[R_GROUPS + 2 * i] = kind && g[i].len >= 0 ? start + g[i].off : 0;
+        r[R_GROUPS + 2 * i + 1] = kind ? g[i].len : -1;
+    }
     o->nrest++;
     return 0;
 }
@@ -816,7 +1036,7 @@ static PyObject *pack(int n, PyObject **items)
     return t;
 }
 
-/* (rows, line, pid, key, pair, run, flags, ((offsets, data, validity|None, null_count) x 14), rest_line, rest_start, rest_end) */
+/* (rows, line, pid, key, pair, run, flags, ((offsets, data, validity|None, null_count) x 14), rest) */
 static PyObject *out_finish(Out *o)
 {
     PyObject *cols[NFIELDS];
@@ -828,11 +1048,11 @@ static PyObject *out_finish(Out *o)
         cols[i] = pack(4, col);
     }
     Py_ssize_t r = o->rows * 8, k = o->nrest * 8;
-    PyObject *top[11] = {
+    PyObject *top[9] = {
         PyLong_FromSsize_t(o->rows), buf_finish(&o->line, r), buf_finish(&o->pid, r), buf_finish(&o->key, r),
-        buf_finish(&o->pair, r), buf_finish(&o->run, r), buf_finish(&o->flags, r), pack(NFIELDS, cols), buf_finish(&o->rest_line, k), buf_finish(&o->rest_start, k),
-        buf_finish(&o->rest_end, k)};
-    return pack(11, top);
+        buf_finish(&o->pair, r), buf_finish(&o->run, r), buf_finish(&o->flags, r), pack(NFIELDS, cols),
+        buf_finish(&o->rest, k * REST_COLS)};
+    return pack(9, top);
 }
 
 static PyObject *scan(PyObject *self, PyObject *args)
@@ -841,7 +1061,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
     long long first_line;
     Out o;
     Gil g = {NULL};
-    Field f[NFIELDS];
+    Field f[NFIELDS], groups[NGROUPS];
+    int kinds = 1;
     PyObject *res = NULL;
     (void)self;
 
@@ -851,7 +1072,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
     Ignore tab[MAX_IGNORE];
     int ntab = 0;
     Py_ssize_t nignored = 0;
-    if (!PyArg_ParseTuple(args, "y*L|O!:scan", &view, &first_line, &PyTuple_Type, &ignore))
+    if (!PyArg_ParseTuple(args, "y*L|O!p:scan", &view, &first_line, &PyTuple_Type, &ignore, &kinds))
         return NULL;
     if (ignore != NULL) {                   /* ((daemon: bytes, prefix: bytes), ...): held by args */
         if (PyTuple_GET_SIZE(ignore) > MAX_IGNORE) {
@@ -891,8 +1112,10 @@ static PyObject *scan(PyObject *self, PyObject *args)
             err = emit_row(&o, base + pos, end - pos, pos, base + size, f, line, pid, &g);
         else if (clean && ignored_line(base + pos, end - pos, tab, ntab))
             nignored++;
-        else
-            err = emit_rest(&o, line, pos, end, &g);
+        else {
+            int kind = clean && kinds ? other_line(base + pos, end - pos, f, groups, &pid) : K_NONE;
+            err = emit_rest(&o, line, pos, end, kind, pid, groups, base + pos, &g);
+        }
         pos = next;
         line++;
     }
@@ -915,8 +1138,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(buf, first_line[, ignore]) -> (rows, line, pid, key, pair, run, flags, columns, rest_line, rest_start,\n"
-     "rest_end, lines, ignored)\n\n"
+     "scan(buf, first_line[, ignore[, kinds]]) -> (rows, line, pid, key, pair, run, flags, columns, rest, lines,\n"
+     "ignored)\n\n"
      "Parse the canonical Postfix delivery lines of a block of lines into Arrow buffers;\n"
      "see tracer.fastscan for the layout."},
     {NULL, NULL, 0, NULL}
@@ -951,7 +1174,8 @@ PyMODINIT_FUNC PyInit__fastscan(void)
         return NULL;
     }
     if (PyModule_AddObjectRef(m, "COLUMNS", n) < 0 || PyModule_AddObjectRef(m, "NULLABLE", z) < 0
-        || PyModule_AddIntConstant(m, "LAYOUT", LAYOUT) < 0) {
+        || PyModule_AddIntConstant(m, "LAYOUT", LAYOUT) < 0 || PyModule_AddIntConstant(m, "REST_COLS", REST_COLS) < 0
+        || PyModule_AddIntConstant(m, "NKINDS", NKINDS) < 0) {
         Py_DECREF(m);
         m = NULL;
     }

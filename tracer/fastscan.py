@@ -51,17 +51,34 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
     + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
 #: the layout of ``_fastscan.scan``'s return value this module reads
-LAYOUT = 5
+LAYOUT = 6
 #: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
 #: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
 FLAG_SENT, FLAG_PLAIN = 1, 2
-if AVAILABLE and (_fastscan.COLUMNS != STRINGS or getattr(_fastscan, "LAYOUT", None) != LAYOUT):  # a stale build: parse in Python rather than misplace fields
-    warnings.warn("tracer._fastscan does not match tracer/fastscan.py; rebuild it (pip install -e .)")
-    _fastscan, AVAILABLE = None, False
 
 
 #: ``(daemon, message prefix)`` of the lines the registry ignores that the scan counts itself
 IGNORE = tuple((d.encode(), p.encode()) for d, ps in IGNORED_PREFIXES.items() for p in ps)
+
+#: The next commonest Postfix lines, which the C scan also parses (its ``other_line``): kind number
+#: -> the registry pattern it stands for. Each kind accepts a strict subset of what its pattern
+#: matches and yields the same groups (``tests/test_fastscan.py`` holds it to the registry).
+KINDS = {1: "postfix.qmgr.queued", 2: "postfix.qmgr.removed", 3: "postfix.cleanup.message_id",
+         4: "postfix.smtpd.client", 5: "postfix.smtpd.reject", 6: "postfix.bounce.notification"}
+#: the string columns of a kind row, in the C scan's order (its G_* groups)
+GROUPS = ("ts_text", "syslog_host", "program", "queue_id", "status", "sender", "recipient", "client", "text",
+          "message_id", "queued_as", "size", "nrcpt")
+#: a rest row of the C scan: line, start, end, kind, pid, key, then (offset, length) per group
+_R_KIND, _R_PID, _R_KEY, _R_GROUPS = 3, 4, 5, 6
+REST_COLS = _R_GROUPS + 2 * len(GROUPS)
+KIND_SCHEMA = pa.schema([pa.field(c, pa.int64(), False) for c in ("line", "pid", "key", "kind")]
+                        + [pa.field(c, pa.large_string()) for c in GROUPS])
+
+if AVAILABLE and (_fastscan.COLUMNS != STRINGS or getattr(_fastscan, "LAYOUT", None) != LAYOUT
+                  or _fastscan.REST_COLS != REST_COLS or _fastscan.NKINDS != len(KINDS) + 1):
+    # a stale build: parse in Python rather than misplace fields
+    warnings.warn("tracer._fastscan does not match tracer/fastscan.py; rebuild it (pip install -e .)")
+    _fastscan, AVAILABLE = None, False
 
 
 class Scan(NamedTuple):
@@ -71,18 +88,20 @@ class Scan(NamedTuple):
     rest: np.ndarray  # int64 (k, 3): line number, start and end offset of every line left to Python
     lines: int  # lines in the block
     ignored: int  # lines counted as ignored (IGNORE): in neither table nor rest
+    kinds: pa.Table = KIND_SCHEMA.empty_table()  # a row per line of a KINDS shape (KIND_SCHEMA)
 
 
-def scan_block(block: bytes, first_line: int = 1) -> Scan:
+def scan_block(block: bytes, first_line: int = 1, kinds: bool = True) -> Scan:
     """The canonical delivery lines of a block of whole lines numbered from ``first_line``, parsed.
 
     Lines are split at ``b"\\n"`` (no line after a final newline) and lose one
     trailing ``b"\\r"``; ``rest`` offsets exclude the ``\\r\\n``. Lines in the
     canonical envelope whose daemon and message prefix are in :data:`IGNORE` are
     only counted: the registry ignores them too (``tests/test_fastscan.py``).
-    Blocks must be shorter than 2 GiB.
+    With ``kinds`` (C only), lines of a :data:`KINDS` shape are parsed into ``kinds``
+    instead of being left in ``rest``. Blocks must be shorter than 2 GiB.
     """
-    return (_scan_c if AVAILABLE else scan_block_py)(block, first_line)
+    return finish_scan(start_scan(block, first_line, kinds), block)
 
 
 def line_key(raw: bytes) -> int:
@@ -128,35 +147,62 @@ def _string(offsets: bytes, data: bytes, validity: bytes | None, nulls: int, n: 
                                  null_count=nulls)
 
 
-def start_scan(block: bytes, first_line: int = 1):
+def start_scan(block: bytes, first_line: int = 1, kinds: bool = True):
     """:func:`scan_block` without building the Arrow table: the part a worker thread should run.
 
     The C scan holds the GIL only to start and to return; wrapping its buffers takes
     a few dozen Python calls, and a thread that needs the GIL that often waits on the
     thread parsing the other lines. :func:`finish_scan` wraps them (in that thread).
     """
-    return _fastscan.scan(block, first_line, IGNORE) if AVAILABLE else scan_block_py(block, first_line)
+    return _fastscan.scan(block, first_line, IGNORE, kinds) if AVAILABLE else scan_block_py(block, first_line)
 
 
 def scanned_lines(raw) -> int:
     """How many lines the block :func:`start_scan` returned ``raw`` for had."""
-    return raw.lines if isinstance(raw, Scan) else raw[11]
+    return raw.lines if isinstance(raw, Scan) else raw[9]
 
 
-def finish_scan(raw) -> Scan:
-    """The :class:`Scan` of what :func:`start_scan` returned."""
+def finish_scan(raw, block) -> Scan:
+    """The :class:`Scan` of what :func:`start_scan` returned for ``block`` (whose bytes the kind rows take)."""
     if isinstance(raw, Scan):
         return raw
-    n, line, pid, key, pair, run, flags, cols, rest_line, rest_start, rest_end, lines, ignored = raw
+    n, line, pid, key, pair, run, flags, cols, rest, lines, ignored = raw
     arrays = dict(zip(STRINGS, (_string(*c, n) for c in cols)))
     arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n), pair=_int64(pair, n),
                   run=_int64(run, n), flags=_int64(flags, n))
-    rest = np.column_stack([np.frombuffer(b, np.int64) for b in (rest_line, rest_start, rest_end)])
-    return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), rest, lines, ignored)
+    rest = np.frombuffer(rest, np.int64).reshape(-1, REST_COLS)
+    known = rest[:, _R_KIND] != 0
+    kinds = _kind_table(block, rest[known]) if known.any() else KIND_SCHEMA.empty_table()
+    return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA),
+                np.ascontiguousarray(rest[~known, :3]), lines, ignored, kinds)
 
 
-def _scan_c(block: bytes, first_line: int) -> Scan:
-    return finish_scan(_fastscan.scan(block, first_line, IGNORE))
+def _kind_table(block, rows: np.ndarray) -> pa.Table:
+    """The KIND_SCHEMA table of the rest rows the C scan gave a kind: each group's bytes gathered
+    from the block by its (offset, length) spans, all rows at once."""
+    buf = np.frombuffer(block, np.uint8)
+    cols = [pa.array(rows[:, i]) for i in (0, _R_PID, _R_KEY, _R_KIND)]
+    for g in range(len(GROUPS)):
+        off, ln = rows[:, _R_GROUPS + 2 * g], rows[:, _R_GROUPS + 2 * g + 1]
+        cols.append(_gather(buf, off, ln))
+    return pa.Table.from_arrays(cols, schema=KIND_SCHEMA)
+
+
+def _gather(buf: np.ndarray, off: np.ndarray, ln: np.ndarray) -> pa.Array:
+    """large_string array of ``buf[off:off+ln]`` per row (null where ``ln`` < 0)."""
+    valid = ln >= 0
+    lens = np.where(valid, ln, 0)
+    offsets = np.zeros(len(ln) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    data = buf[np.repeat(off - offsets[:-1], lens) + np.arange(offsets[-1])]
+    nulls = int(len(ln) - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.Array.from_buffers(pa.large_string(), len(ln), [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)],
+                                 null_count=nulls)
+
+
+def _scan_c(block: bytes, first_line: int, kinds: bool = True) -> Scan:
+    return finish_scan(_fastscan.scan(block, first_line, IGNORE, kinds), block)
 
 
 # --- pure Python: the same results from _FAST, slowly ------------------------------------------------
@@ -249,5 +295,5 @@ def scan_block_py(block: bytes, first_line: int = 1) -> Scan:
     return Scan(table, np.array(rest, dtype=np.int64).reshape(-1, 3), lines, ignored)
 
 
-__all__ = ["AVAILABLE", "IGNORE", "SCHEMA", "Scan", "ignored_line", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "finish_scan", "scan_block", "scan_block_py",
+__all__ = ["AVAILABLE", "GROUPS", "IGNORE", "KINDS", "KIND_SCHEMA", "SCHEMA", "Scan", "ignored_line", "canonical_fields", "line_key", "pair_key", "row_flags", "run_key", "finish_scan", "scan_block", "scan_block_py",
            "scanned_lines", "start_scan"]

@@ -9,6 +9,7 @@ with its reason so ``--show-unparsed`` can list it).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -282,16 +283,18 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
         """In the scan thread, which takes the blocks in order: a block without a first line
         number (:func:`read_blocks` does not count) starts where the one before ended."""
         first = next_line[0] if first is None else first
-        raw = start_scan(block, first)
+        raw = start_scan(block, first, kinds)
         next_line[0] = first + scanned_lines(raw)
         return raw
 
     runs = SentRuns() if summary else None
     unsent: list[int] | None = [] if summary else None
     names: dict[str, str] = {}
+    kinds = kinds_agree(registry)
+    others: list[pa.Table] = []
 
     def general(block: bytes, scanned) -> None:
-        table, rest, _, ignored = finish_scan(scanned.result())
+        table, rest, _, ignored, known = finish_scan(scanned.result(), block)
         res.ignored += ignored
         if isinstance(seen, Seen):
             seen.begin(block_span(block))
@@ -301,13 +304,18 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
         if unsent:
             runs.note_unsent(np.array(unsent, dtype=np.int64))
             unsent.clear()
-        if not table.num_rows:
+        if not table.num_rows and not known.num_rows:
             return
-        fresh = _fresh(seen, table.column("key").to_numpy())
+        fresh = _fresh(seen, np.concatenate([table.column("key").to_numpy(), known.column("key").to_numpy()]))
         if not fresh.all():
             res.ignored += int((~fresh).sum())
-            table = table.filter(pa.array(fresh))
-        res.parsed += table.num_rows
+            n = table.num_rows
+            table, known = table.filter(pa.array(fresh[:n])), known.filter(pa.array(fresh[n:]))
+        res.parsed += table.num_rows + known.num_rows
+        if known.num_rows:
+            others.append(_kind_events(known, registry, res.source.path, keys, names))
+        if not table.num_rows:
+            return
         n_lines = None
         if runs is not None:
             table, n_lines = runs.summarise(table)
@@ -323,7 +331,9 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
                 general(*pending.popleft())
         while pending:
             general(*pending.popleft())
-    fast = pa.concat_tables(tables) if tables else None
+    if others:
+        tables.append(pa.concat_tables(others))
+    fast = pa.concat_tables(tables, promote_options="permissive") if tables else None
     slow = records.frame()
     if fast is None:
         return slow
@@ -376,15 +386,10 @@ def _fast_table(t: pa.Table, registry: Registry, path: str, keys: bool, names: d
     """A block's scanned delivery rows with the event columns the general path gives them, in Arrow."""
     n = t.num_rows
 
-    def recode(col: str, fn) -> pa.Array:  # a function of a low-cardinality column, via its dictionary
-        d = pc.dictionary_encode(t.column(col)).combine_chunks()
-        values = pa.array([fn(v) for v in d.dictionary.to_pylist()], pa.large_string())
-        return pa.DictionaryArray.from_arrays(d.indices, values).cast(pa.large_string())
-
     extra = {
-        "pattern": recode("daemon", lambda d: names.setdefault(
+        "pattern": _recode(t.column("daemon"), lambda d: names.setdefault(
             d, registry.match(f"postfix/{d}", _SAMPLE_DELIVERY)[0].name)),
-        "instance": recode("program", lambda p: family_of(p)[1]),
+        "instance": _recode(t.column("program"), lambda p: family_of(p)[1]),
         "event": pa.repeat(pa.scalar("delivery", pa.large_string()), n),
         "ts_kind": pa.repeat(pa.scalar("bsd", pa.large_string()), n),
         "path": pa.repeat(pa.scalar(path, pa.large_string()), n),
@@ -405,6 +410,55 @@ def _fast_table(t: pa.Table, registry: Registry, path: str, keys: bool, names: d
         cols.append(t.column("key"))
         fields.append("_k")
     return pa.table(cols, names=fields)
+
+
+@functools.lru_cache(maxsize=8)
+def kinds_agree(registry: Registry) -> bool:
+    """The registry has the default registry's patterns for the daemons whose lines the C scan parses
+    as :data:`tracer.fastscan.KINDS`: a registry of one's own must see every line itself."""
+    from .fastscan import KINDS
+
+    default = default_registry()
+    families = {name.rsplit(".", 1)[0].replace(".", "/") for name in KINDS.values()}
+    return registry is default or all(registry.families.get(f) == default.families.get(f) for f in families)
+
+
+def _kind_events(t: pa.Table, registry: Registry, path: str, keys: bool, names: dict) -> pa.Table:
+    """A block's rows of :data:`tracer.fastscan.KINDS` shapes with the event columns the registry gives them."""
+    from .fastscan import GROUPS, KINDS
+
+    n = t.num_rows
+    kind = t.column("kind").to_numpy()
+    uniq = np.unique(kind)
+    pats = {k: names.setdefault(KINDS[k], _pattern(registry, KINDS[k])) for k in uniq.tolist()}
+
+    def by_kind(attr: str) -> pa.Array:
+        values = pa.array([getattr(pats[k], attr) for k in uniq.tolist()], pa.large_string())
+        return pa.DictionaryArray.from_arrays(pa.array(np.searchsorted(uniq, kind).astype(np.int32)),
+                                              values).cast(pa.large_string())
+
+    cols = {c: t.column(c) for c in ("line", "pid") + GROUPS}
+    cols.update(
+        pattern=by_kind("name"), event=by_kind("event"),
+        instance=_recode(t.column("program"), lambda p: family_of(p)[1]),
+        ts_kind=pa.repeat(pa.scalar("bsd", pa.large_string()), n),
+        path=pa.repeat(pa.scalar(path, pa.large_string()), n),
+        n_lines=pa.array(np.ones(n, dtype=np.int64), pa.int64()))
+    if keys:
+        cols["_k"] = t.column("key")
+    return pa.table(cols)
+
+
+def _pattern(registry: Registry, name: str):
+    family = "postfix/" + name.split(".")[1]
+    return next(p for p in registry.families[family] if p.name == name)
+
+
+def _recode(col, fn) -> pa.Array:
+    """A function of a low-cardinality column, computed once per distinct value."""
+    d = pc.dictionary_encode(col).combine_chunks()
+    values = pa.array([fn(v) for v in d.dictionary.to_pylist()], pa.large_string())
+    return pa.DictionaryArray.from_arrays(d.indices, values).cast(pa.large_string())
 
 
 def _parse_mailman(lines: Iterable[str], log: str, registry: Registry, res: FileResult,

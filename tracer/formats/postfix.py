@@ -310,7 +310,8 @@ _CLEANUP = [
 #: maillog's non-delivery lines): the session and statistics patterns below are built from them,
 #: and the C scanner (tracer.fastscan) counts such lines as ignored without handing them to Python.
 IGNORED_PREFIXES: dict[str, tuple[str, ...]] = {
-    "smtpd": ("connect from ", "disconnect from ", "lost connection after ", "timeout after "),
+    # "warning: hostname H does not resolve to address A" (smtpd_peer.c): every client with bad reverse DNS
+    "smtpd": ("connect from ", "disconnect from ", "lost connection after ", "timeout after ", "warning: hostname "),
     "anvil": ("statistics: ",),
     "scache": ("statistics: ",),
 }
@@ -340,6 +341,7 @@ _SMTPD = [
                 "SSL_accept error from unknown[72.13.58.7]: lost connection",
                 "discarding EHLO keywords: CHUNKING ETRN DSN 8BITMIME",
                 "bare <LF> received after CONNECT from example.net[1.2.3.4]",
+                "warning: hostname exemple.com does not resolve to address 185.14.29.32",
             )),
     # QID: client=NAME[ADDR][:PORT][, sasl_method=M, sasl_username=U][, orig_queue_id=Q, orig_client=C]
     Pattern("postfix.smtpd.client", "postfix/smtpd",
@@ -397,10 +399,11 @@ _SMTPD = [
                 "4F2A31C0B7: lost connection after DATA (123 bytes) from localhost[127.0.0.1]",
             )),
     _warning("smtpd", "warning: 4F2A31C0B7: queue file size limit exceeded"),
-    _noise("smtpd", "warning: hostname exemple.com does not resolve to address 185.14.29.32",
+    _noise("smtpd", "warning: Connection rate limit exceeded: 31 from unknown[192.0.2.237] for service smtp",
            "warning: unknown[192.0.2.237]:55729: SASL LOGIN authentication failed: authentication failure",
            "table hash:/etc/postfix/virtual_mailbox_maps(0,lock|fold_fix) has changed -- restarting",
-           "fatal: file /etc/postfix/main.cf: parameter default_privs: unknown user name value: nobody"),
+           "fatal: file /etc/postfix/main.cf: parameter default_privs: unknown user name value: nobody",
+           exclude="hostname "),  # "warning: hostname ..." is session noise (IGNORED_PREFIXES)
 ]
 
 # --- pickup, bounce, postsuper (ref 3.4, 3.7, 3.8) -----------------------------------------------------
