@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
 from .formats.postfix import IGNORED_PREFIXES, _delivery_text
 
@@ -162,26 +163,37 @@ def scanned_lines(raw) -> int:
     return raw.lines if isinstance(raw, Scan) else raw[9]
 
 
-def finish_scan(raw, block) -> Scan:
-    """The :class:`Scan` of what :func:`start_scan` returned for ``block`` (whose bytes the kind rows take)."""
+def finish_scan(raw, block, shift: int = 0) -> Scan:
+    """The :class:`Scan` of what :func:`start_scan` returned for ``block`` (whose bytes the kind rows
+    take), with ``shift`` added to every line number: blocks scanned side by side are numbered
+    from 0 and put in place once the lines before them are counted."""
     if isinstance(raw, Scan):
-        return raw
+        return raw if not shift else _shifted(raw, shift)
     n, line, pid, key, pair, run, flags, cols, rest, lines, ignored = raw
     arrays = dict(zip(STRINGS, (_string(*c, n) for c in cols)))
-    arrays.update(line=_int64(line, n), pid=_int64(pid, n), key=_int64(key, n), pair=_int64(pair, n),
-                  run=_int64(run, n), flags=_int64(flags, n))
+    arrays.update(line=pa.array(np.frombuffer(line, np.int64) + shift), pid=_int64(pid, n), key=_int64(key, n),
+                  pair=_int64(pair, n), run=_int64(run, n), flags=_int64(flags, n))
     rest = np.frombuffer(rest, np.int64).reshape(-1, REST_COLS)
     known = rest[:, _R_KIND] != 0
-    kinds = _kind_table(block, rest[known]) if known.any() else KIND_SCHEMA.empty_table()
-    return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA),
-                np.ascontiguousarray(rest[~known, :3]), lines, ignored, kinds)
+    kinds = _kind_table(block, rest[known], shift) if known.any() else KIND_SCHEMA.empty_table()
+    left = rest[~known, :3]
+    left[:, 0] += shift  # a copy: the boolean index made it
+    return Scan(pa.Table.from_arrays([arrays[f.name] for f in SCHEMA], schema=SCHEMA), left, lines, ignored, kinds)
 
 
-def _kind_table(block, rows: np.ndarray) -> pa.Table:
+def _shifted(scan: Scan, shift: int) -> Scan:
+    table = scan.table.set_column(0, "line", pa.compute.add(scan.table.column("line"), shift))
+    rest = scan.rest.copy()
+    rest[:, 0] += shift
+    kinds = scan.kinds.set_column(0, "line", pa.compute.add(scan.kinds.column("line"), shift))
+    return scan._replace(table=table, rest=rest, kinds=kinds)
+
+
+def _kind_table(block, rows: np.ndarray, shift: int = 0) -> pa.Table:
     """The KIND_SCHEMA table of the rest rows the C scan gave a kind: each group's bytes gathered
     from the block by its (offset, length) spans, all rows at once."""
     buf = np.frombuffer(block, np.uint8)
-    cols = [pa.array(rows[:, i]) for i in (0, _R_PID, _R_KEY, _R_KIND)]
+    cols = [pa.array(rows[:, 0] + shift)] + [pa.array(rows[:, i]) for i in (_R_PID, _R_KEY, _R_KIND)]
     for g in range(len(GROUPS)):
         off, ln = rows[:, _R_GROUPS + 2 * g], rows[:, _R_GROUPS + 2 * g + 1]
         cols.append(_gather(buf, off, ln))

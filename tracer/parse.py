@@ -35,6 +35,8 @@ from .sources import MAILMAN_LOGS, Source, read_blocks, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
 UNPARSED_KEEP = 200
+#: threads scanning a maillog's next blocks while the reading thread handles the scanned ones
+SCAN_THREADS = 2
 _SNIFF = 50
 _SAMPLE_DELIVERY = "4A1C2E0123: to=<a@b.c>, relay=local, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (x)"
 
@@ -90,8 +92,8 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
             res.ignored += len(numbered) - len(hits)
         elif source.path != "-" and not problems:
             lines.close()  # the bytes are read again, in blocks
-            records = _parse_blocks(read_blocks(source.path, problems, on_read=on_read), registry, res, seen, keys,
-                                    summary)
+            records = _parse_blocks(read_blocks(source.path, problems, on_read=on_read, ring=SCAN_THREADS + 2),
+                                    registry, res, seen, keys, summary)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
     elif log in MAILMAN_LOGS:
@@ -279,22 +281,19 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
     tables, records = [], _Chunks()
     next_line = [1]
 
-    def scan(block, first: int | None):
-        """In the scan thread, which takes the blocks in order: a block without a first line
-        number (:func:`read_blocks` does not count) starts where the one before ended."""
-        first = next_line[0] if first is None else first
-        raw = start_scan(block, first, kinds)
-        next_line[0] = first + scanned_lines(raw)
-        return raw
-
     runs = SentRuns() if summary else None
     unsent: list[int] | None = [] if summary else None
     names: dict[str, str] = {}
     kinds = kinds_agree(registry)
     others: list[pa.Table] = []
 
-    def general(block: bytes, scanned) -> None:
-        table, rest, _, ignored, known = finish_scan(scanned.result(), block)
+    def general(block: bytes, first: int | None, scanned) -> None:
+        """A scanned block, in file order: a block without a first line number (:func:`read_blocks`
+        does not count) starts where the one before ended."""
+        raw = scanned.result()
+        first = next_line[0] if first is None else first
+        next_line[0] = first + scanned_lines(raw)
+        table, rest, _, ignored, known = finish_scan(raw, block, first)
         res.ignored += ignored
         if isinstance(seen, Seen):
             seen.begin(block_span(block))
@@ -321,13 +320,14 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
             table, n_lines = runs.summarise(table)
         tables.append(_fast_table(table, registry, res.source.path, keys, names, n_lines))
 
-    # the scan releases the GIL: the next block is scanned on another core while
-    # this thread parses the lines the scanner passed on
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The scan releases the GIL: two threads scan the next blocks (numbered from 0, put in place by
+    # general) while this one handles the lines they passed on. Two, not one: since the registry
+    # sees only the rare lines, this thread waits on the scan; the blocks' ring holds four.
+    with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
         pending: deque = deque()
         for block, first in blocks:
-            pending.append((block, pool.submit(scan, block, first)))
-            if len(pending) > 1:
+            pending.append((block, first, pool.submit(start_scan, block, 0, kinds)))
+            if len(pending) > SCAN_THREADS:
                 general(*pending.popleft())
         while pending:
             general(*pending.popleft())
