@@ -187,7 +187,7 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     bounced_all = is_dl & events["status"].eq("bounced").to_numpy(dtype=bool, na_value=False) & \
         has("text", "unknown user")
     cand = in_time_order(near_all | pipe_all | bounced_all)
-    dl = events.loc[cand, ["text", "recipient", "relay", "status"]]
+    dl = events[["text", "recipient", "relay", "status"]].take(cand).set_axis(cand)
     dl["txn"] = txn_full[cand]
     text, rcpt = dl["text"].fillna(""), dl["recipient"].fillna("")
     near = near_all[cand]
@@ -241,11 +241,11 @@ def correlate(events: pd.DataFrame) -> Correlation:
         return lc
 
     # 1. inbound MTA transactions that pipe a message into `mailman post LIST`
-    known = set(events.loc[events["log"] != "maillog", "list"].dropna().str.lower()) | \
+    known = set(events["list"][events["log"].ne("maillog").to_numpy(dtype=bool, na_value=True)].dropna().str.lower()) | \
         set(txns.loc[txns["command"].notna() & (txns["command"] != "unknown"), "command_list"].dropna()) | \
         set(txns["bounces_list"].dropna())
     inbound = txns[(txns["command"] == "post") | ((txns["command"] == "unknown") & txns["command_list"].isin(known))]
-    txn_rows = txn_of_row.groupby(txn_of_row).groups if not txn_of_row.empty else {}
+    txn_rows = _TxnRows(txn_of_row)
     anon: list[Lifecycle] = []  # posts without a usable Message-ID, joined by list + time
     for t in inbound.itertuples():
         if real_message_id(t.message_id):
@@ -257,7 +257,8 @@ def correlate(events: pd.DataFrame) -> Correlation:
         lc.stages["mta_in"].update(txn_rows[t.txn].tolist())
 
     # 2. Mailman events, in time order
-    mm = events[events["log"].isin(MAILMAN_LOGS)].sort_values("ts", kind="stable")
+    mm = events[["event", "message_id", "list", "sender", "ts", "host", "pid", "path", "line"]][
+        events["log"].isin(MAILMAN_LOGS).to_numpy(dtype=bool, na_value=False)].sort_values("ts", kind="stable")
     post_lines: dict[tuple, list] = {}  # (host, pid) -> [(ts, lifecycle)] of `post` lines
     for row in mm.itertuples():
         ev, mid, r = row.event, row.message_id, row.Index
@@ -359,19 +360,35 @@ def _join_failure(post_lines: dict, row) -> Lifecycle | None:
     return None
 
 
-def _attach_outbound(posts: dict, by_mid: dict, txns: pd.DataFrame, txn_rows: dict) -> None:
-    out = txns[txns["command"].isna() & txns["message_id"].notna()]
+class _TxnRows:
+    """transaction -> its event rows (``txn_rows[t]``), from one sort: a pandas group index per
+    transaction costs more than the whole correlation on a busy day's hundred thousand."""
+
+    def __init__(self, txn_of_row: pd.Series) -> None:
+        txn = txn_of_row.to_numpy()
+        order = np.argsort(txn, kind="stable")
+        self._rows = txn_of_row.index.to_numpy()[order]
+        self._bounds = np.searchsorted(txn[order], np.arange(int(txn.max()) + 2 if len(txn) else 1))
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        return self._rows[self._bounds[t]:self._bounds[t + 1]]
+
+
+def _attach_outbound(posts: dict, by_mid: dict, txns: pd.DataFrame, txn_rows: _TxnRows) -> None:
+    out = txns[(txns["command"].isna() & txns["message_id"].notna()).to_numpy(dtype=bool, na_value=False)]
     inbound_ids = {t for lc in posts.values() for t in lc.inbound}
-    for t in out.itertuples():
-        if t.txn in inbound_ids:
+    cols = [out[c].to_numpy(dtype=object, na_value=None) if c != "txn" else out[c].tolist()
+            for c in ("txn", "message_id", "bounces_list", "client")]
+    for txn, mid, bounces_list, client in zip(*cols):  # plain values: itertuples reads Arrow cell by cell
+        if txn in inbound_ids:
             continue
-        for lc in by_mid.get(t.message_id, ()):
-            if isinstance(t.bounces_list, str) and lc.list and t.bounces_list != lc.list:
+        for lc in by_mid.get(mid, ()):
+            if isinstance(bounces_list, str) and lc.list and bounces_list != lc.list:
                 continue
-            if not isinstance(t.bounces_list, str) and not _is_local_client(t.client):
+            if not isinstance(bounces_list, str) and not _is_local_client(client):
                 continue  # the same Message-ID arriving from outside again is not our hand-off
-            lc.outbound.append(t.txn)
-            lc.stages["mta_out"].update(txn_rows[t.txn].tolist())
+            lc.outbound.append(txn)
+            lc.stages["mta_out"].update(txn_rows[txn].tolist())
             break
 
 

@@ -21,6 +21,8 @@ from .evidence import by_event, lock_breaks, shunts
 from .faults import FAULT_FIXES, FAULT_RULES, outbound_problems
 from .runners import incoming_runner_evidence, mailman_hosts, runner_table
 
+#: the maillog's events among the site-wide evidence (tracer.diagnose.evidence.by_event)
+MTA_EVIDENCE = ("wrapper_error", "smrsh_refused")
 STATES = ("delivered", "partial", "held", "discarded", "rejected", "stalled", "failed", "in_flight", "unknown")
 #: states that make ``mmtrace`` exit 1
 PROBLEM_STATES = frozenset({"stalled", "failed", "partial"})
@@ -41,9 +43,9 @@ def diagnose(events: pd.DataFrame, corr: Correlation, grace: pd.Timedelta, fmt_t
     """Judge every lifecycle in ``corr``, or the keys in ``only`` (sets ``state``, ``stopped_at``
     and ``findings`` on it)."""
     end = events["ts"].max() if len(events) else pd.Timestamp.now(tz="UTC")
-    # the site-wide evidence is never an MTA delivery line; filtering those out once
-    # spares each lookup below a pass over the busy day's million rows
-    side = events[events["event"].ne("delivery").to_numpy(dtype=bool, na_value=True)]
+    # the site-wide evidence is Mailman's logs and two kinds of MTA line; filtering the rest of the
+    # maillog (deliveries, rejects, queue lines: nearly every row) out once spares each lookup below
+    side = events[(events["log"].ne("maillog") | events["event"].isin(MTA_EVIDENCE)).to_numpy(dtype=bool, na_value=True)]
     down = downtimes(side)
     ctx = Context(events, end, grace, runner_table(side, down), incoming_runner_evidence(side),
                   mailman_hosts(side), fmt_ts, down, by_event(side), shunts(side), lock_breaks(side))

@@ -178,7 +178,7 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
 
 def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
     """``finals`` rows with their recipient, host and text, as plain objects."""
-    sub = events.loc[finals["row"].to_numpy(), ["recipient", "host", "text"]].astype(object)
+    sub = events[["recipient", "host", "text"]].take(finals["row"].to_numpy()).astype(object)  # columns first: .loc takes all
     out = finals.reset_index(drop=True).astype({"post": object, "status": object})
     for c in ("recipient", "host", "text"):
         out[c] = sub[c].to_numpy()
