@@ -350,10 +350,33 @@ def test_missing_optional_groups_are_null_and_empty_matches_are_empty_strings(sc
     assert [row[c] for c in ("queue_id", "orig_to", "delays", "dsn", "text", "queued_as")] == [None] * 6
 
 
-def test_key_is_fnv1a_64_masked_to_63_bits():
-    assert fastscan.line_key(b"") == 0xCBF29CE484222325 & 0x7FFFFFFFFFFFFFFF
-    assert fastscan.line_key(b"a") == 0xAF63DC4C8601EC8C & 0x7FFFFFFFFFFFFFFF  # published FNV-1a test vector
-    assert fastscan.line_key(b"foobar") == 0x85944171F73967E8 & 0x7FFFFFFFFFFFFFFF
+@needs_c
+def test_c_keys_equal_the_python_reference_for_every_length_and_field_split():
+    rng = random.Random(822)
+    lines = [BASE[:n] for n in range(40, len(BASE) + 1)]  # every tail length, every word boundary
+    lines += ["".join(rng.choice("abcdefgh<>@.: ") for _ in range(rng.randint(40, 300))) for _ in range(300)]
+    keys = {}
+    for line in lines:
+        table = fastscan._scan_c(f"{line}\n".encode(), 1)
+        if table.kinds.num_rows:
+            keys[line] = table.kinds.column("key")[0].as_py()
+    for n in list(range(50, 90)) + [300, 301, 307]:  # queue IDs, recipients, hosts of every length: pair and run keys
+        line = BASE.replace("4A1C2E0123", "4A1C2E0123ABCDEF"[:6 + n % 10]).replace("ann@", "a" * (n - 49) + "@")
+        line = line.replace("lists-be", "h" * (n % 13 + 1))
+        row = fastscan._scan_c((line + "\n").encode(), 1).table.to_pylist()[0]
+        assert row["key"] == fastscan.line_key(line.encode())
+        assert row["pair"] == fastscan.pair_key(row["queue_id"], row["recipient"])
+        assert row["run"] == fastscan.run_key(row["syslog_host"], row["program"], row["queue_id"])
+    assert all(k == fastscan.line_key(line.encode()) for line, k in keys.items())
+
+
+def test_keys_are_63_bit_and_tell_near_lines_apart():
+    base = BASE.encode()
+    near = [base[:i] + bytes([base[i] ^ 1]) + base[i + 1:] for i in range(len(base))]  # one bit off, anywhere
+    near += [base[:n] for n in range(len(base))] + [base + b"\0", b"\0", b"\0\0"]
+    keys = [fastscan.line_key(x) for x in [base] + near]  # base[:0] is the empty line
+    assert len(set(keys)) == len(keys)
+    assert all(0 <= k < 2**63 for k in keys)
 
 
 def test_table_schema_is_arrow_strings_and_int64():

@@ -38,7 +38,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
-#define LAYOUT 6     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
+#define LAYOUT 7     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -676,79 +676,131 @@ static int other_line(const unsigned char *s, Py_ssize_t n, Field *f, Field *g, 
 #undef GROUP
 #undef LIT
 
-/* ---- the key: FNV-1a-64 of the line, masked to 63 bits -------------------------------------- */
+/* ---- keys: a 64-bit hash of the line (and of two field tuples), masked to 63 bits ---------- */
 
-#define FNV_BASIS 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+/* Eight bytes a step: h = xorshift((h ^ word) * K2), then the tail word (zero-padded, the length in its
+ * top byte) and murmur3's finalizer. A step is bound by one multiply's latency, so this runs at about a
+ * byte a cycle where FNV-1a (a multiply a byte) took four; tracer.fastscan.line_key is the reference. */
+#define K1 0x9E3779B97F4A7C15ULL
+#define K2 0xC2B2AE3D27D4EB4FULL
 #define KEY_MASK 0x7FFFFFFFFFFFFFFFULL
 
-typedef struct { const unsigned char *s; Py_ssize_t n, row; } Pending;
+typedef struct { uint64_t h, w; uint64_t n; } Mix;   /* w holds the n % 8 bytes not yet mixed */
 
-static uint64_t fnv1a63(const unsigned char *s, Py_ssize_t n)
+INLINE void mix_init(Mix *m)
 {
-    uint64_t h = FNV_BASIS;
-    for (Py_ssize_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * FNV_PRIME;
-    return h & KEY_MASK;
+    m->h = K1;
+    m->w = 0;
+    m->n = 0;
 }
 
-/* Four lines at once: one FNV chain is bound by the multiply's latency (~4 cycles a byte), four
- * independent chains run in its shadow. Lines sorted by length, so the chains drop out in turn. */
-static void fnv1a63_x4(Pending *q, int64_t *keys)
+INLINE uint64_t mix_word(uint64_t h, uint64_t w)
 {
-    for (int i = 1; i < 4; i++)
-        for (int j = i; j > 0 && q[j - 1].n > q[j].n; j--) {
-            Pending t = q[j];
-            q[j] = q[j - 1];
-            q[j - 1] = t;
-        }
-    const unsigned char *a = q[0].s, *b = q[1].s, *c = q[2].s, *d = q[3].s;
-    uint64_t ha = FNV_BASIS, hb = FNV_BASIS, hc = FNV_BASIS, hd = FNV_BASIS;
+    h = (h ^ w) * K2;
+    return h ^ (h >> 31);
+}
+
+static void mix_bytes(Mix *m, const unsigned char *s, Py_ssize_t len)
+{
     Py_ssize_t i = 0;
-    for (; i < q[0].n; i++) {
-        ha = (ha ^ a[i]) * FNV_PRIME;
-        hb = (hb ^ b[i]) * FNV_PRIME;
-        hc = (hc ^ c[i]) * FNV_PRIME;
-        hd = (hd ^ d[i]) * FNV_PRIME;
+    for (; i < len && (m->n & 7); i++, m->n++) {       /* finish a partial word */
+        m->w |= (uint64_t)s[i] << (8 * (m->n & 7));
+        if ((m->n & 7) == 7) {
+            m->h = mix_word(m->h, m->w);
+            m->w = 0;
+        }
     }
-    for (; i < q[1].n; i++) {
-        hb = (hb ^ b[i]) * FNV_PRIME;
-        hc = (hc ^ c[i]) * FNV_PRIME;
-        hd = (hd ^ d[i]) * FNV_PRIME;
+    for (; i + 8 <= len; i += 8, m->n += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);                       /* words are read little-endian */
+#endif
+        m->h = mix_word(m->h, w);
     }
-    for (; i < q[2].n; i++) {
-        hc = (hc ^ c[i]) * FNV_PRIME;
-        hd = (hd ^ d[i]) * FNV_PRIME;
-    }
-    for (; i < q[3].n; i++)
-        hd = (hd ^ d[i]) * FNV_PRIME;
-    keys[q[0].row] = (int64_t)(ha & KEY_MASK);
-    keys[q[1].row] = (int64_t)(hb & KEY_MASK);
-    keys[q[2].row] = (int64_t)(hc & KEY_MASK);
-    keys[q[3].row] = (int64_t)(hd & KEY_MASK);
+    for (; i < len; i++, m->n++)
+        m->w |= (uint64_t)s[i] << (8 * (m->n & 7));
 }
 
-/* h extended FNV-1a-style with s[f], then a NUL byte (h ^ 0 == h) */
-INLINE uint64_t fnv_field(uint64_t h, const unsigned char *s, Field f, int nul)
+INLINE int64_t key_final(uint64_t h, uint64_t tail, uint64_t n)
 {
-    for (Py_ssize_t i = 0; i < f.len; i++)
-        h = (h ^ s[f.off + i]) * FNV_PRIME;
-    return nul ? h * FNV_PRIME : h;
+    h = (h ^ tail ^ (n << 56)) * K2;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return (int64_t)(h & KEY_MASK);
 }
 
-/* The pair key: FNV-1a-64 of QUEUE_ID, a NUL byte and RECIPIENT (a missing queue ID is empty). A
+INLINE int64_t mix_final(const Mix *m)
+{
+    return key_final(m->h, m->w, m->n);
+}
+
+/* the key of s[0:n) in one pass: whole words, then the tail */
+static int64_t line_key(const unsigned char *s, Py_ssize_t n)
+{
+    uint64_t h = K1, w, tail = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        h = mix_word(h, w);
+    }
+    for (int j = 0; i + j < n; j++)
+        tail |= (uint64_t)s[i + j] << (8 * j);
+    return key_final(h, tail, (uint64_t)n);
+}
+
+/* the key of the fields' bytes, each followed by a NUL byte but the last when last_nul is 0: copied
+ * next to each other first (they are short), streamed when they are not */
+static int64_t fields_key(const unsigned char *s, const Field *f, const int *idx, int k, int last_nul)
+{
+    static const unsigned char nul = 0;
+    unsigned char buf[256];
+    Py_ssize_t len = 0;
+    for (int i = 0; i < k; i++)
+        len += (f[idx[i]].len > 0 ? f[idx[i]].len : 0) + 1;
+    if (len <= (Py_ssize_t)sizeof buf) {
+        len = 0;
+        for (int i = 0; i < k; i++) {
+            if (f[idx[i]].len > 0) {
+                memcpy(buf + len, s + f[idx[i]].off, (size_t)f[idx[i]].len);
+                len += f[idx[i]].len;
+            }
+            if (i + 1 < k || last_nul)
+                buf[len++] = 0;
+        }
+        return line_key(buf, len);
+    }
+    Mix m;
+    mix_init(&m);
+    for (int i = 0; i < k; i++) {
+        if (f[idx[i]].len > 0)
+            mix_bytes(&m, s + f[idx[i]].off, f[idx[i]].len);
+        if (i + 1 < k || last_nul)
+            mix_bytes(&m, &nul, 1);
+    }
+    return mix_final(&m);
+}
+
+/* The pair key: the key of QUEUE_ID, a NUL byte and RECIPIENT (a missing queue ID is empty). A
  * recipient's deliveries in one transaction share it, so a run of plain "sent" lines can be told
  * from the recipients that were deferred before (tracer.parse summarises the former). */
 static int64_t pair_key(const unsigned char *s, const Field *f)
 {
-    return (int64_t)(fnv_field(fnv_field(FNV_BASIS, s, f[F_QID], 1), s, f[F_RCPT], 0) & KEY_MASK);
+    static const int idx[] = {F_QID, F_RCPT};
+    return fields_key(s, f, idx, 2, 0);
 }
 
-/* The run key: FNV-1a-64 of HOST \0 PROGRAM \0 QUEUE_ID \0: the lines of one transaction. */
+/* The run key: the key of HOST \0 PROGRAM \0 QUEUE_ID \0: the lines of one transaction. */
 static int64_t run_key(const unsigned char *s, const Field *f)
 {
-    uint64_t h = fnv_field(fnv_field(FNV_BASIS, s, f[F_HOST], 1), s, f[F_PROGRAM], 1);
-    return (int64_t)(fnv_field(h, s, f[F_QID], 1) & KEY_MASK);
+    static const int idx[] = {F_HOST, F_PROGRAM, F_QID};
+    return fields_key(s, f, idx, 3, 1);
 }
 
 /* "mailman" anywhere in s[0:n), in any case */
@@ -887,8 +939,6 @@ typedef struct {
     Buf off[NFIELDS], data[NFIELDS], valid[NFIELDS];
     Py_ssize_t nulls[NFIELDS];
     Py_ssize_t rows, nrest, byte_room, row_room;
-    Pending pending[4];     /* rows whose key is still to be computed */
-    int npending;
 } Out;
 
 #define ALL_BUFS(o, X) do { X(&(o)->line); X(&(o)->pid); X(&(o)->key); X(&(o)->pair); X(&(o)->run); X(&(o)->flags); \
@@ -936,20 +986,6 @@ static int out_reserve(Out *o, Py_ssize_t bytes, Py_ssize_t done, Py_ssize_t tot
     return 0;
 }
 
-/* keys of the pending rows; the key buffer already has room for them */
-static void flush_keys(Out *o, int all)
-{
-    int64_t *keys = (int64_t *)o->key.p;
-    if (o->npending == 4)
-        fnv1a63_x4(o->pending, keys);
-    else if (all)
-        for (int i = 0; i < o->npending; i++)
-            keys[o->pending[i].row] = (int64_t)fnv1a63(o->pending[i].s, o->pending[i].n);
-    else
-        return;
-    o->npending = 0;
-}
-
 /* copy a field; 16-byte moves (inlined) when the source has bytes to spare after it */
 INLINE void copy_field(char *dst, const unsigned char *src, Py_ssize_t n, const unsigned char *limit)
 {
@@ -975,7 +1011,7 @@ static int emit_row(Out *o, const unsigned char *s, Py_ssize_t n, Py_ssize_t don
     ((int64_t *)o->pair.p)[row] = pair_key(s, f);
     ((int64_t *)o->run.p)[row] = run_key(s, f);
     ((int64_t *)o->flags.p)[row] = row_flags(s, f);
-    o->pending[o->npending++] = (Pending){s, n, row};
+    ((int64_t *)o->key.p)[row] = line_key(s, n);
     UNROLL for (int i = 0; i < NFIELDS; i++) {
         Buf *d = &o->data[i];
         if (f[i].len > 0) {
@@ -993,7 +1029,6 @@ static int emit_row(Out *o, const unsigned char *s, Py_ssize_t n, Py_ssize_t don
     o->rows++;
     o->row_room--;
     o->byte_room -= n;
-    flush_keys(o, 0);
     return 0;
 }
 
@@ -1011,7 +1046,7 @@ static int emit_rest(Out *o, int64_t line, int64_t start, int64_t end, int kind,
     r[R_END] = end;
     r[R_KIND] = kind;
     r[R_PID] = kind ? pid : 0;
-    r[R_KEY] = kind ? (int64_t)fnv1a63(s, end - start) : 0;
+    r[R_KEY] = kind ? line_key(s, end - start) : 0;
     for (int i = 0; i < NGROUPS; i++) {
         r[R_GROUPS + 2 * i] = kind && g[i].len >= 0 ? start + g[i].off : 0;
         r[R_GROUPS + 2 * i + 1] = kind ? g[i].len : -1;
@@ -1119,8 +1154,6 @@ static PyObject *scan(PyObject *self, PyObject *args)
         pos = next;
         line++;
     }
-    if (!err)
-        flush_keys(&o, 1);
     PyEval_RestoreThread(g.ts);
     if (err)
         PyErr_NoMemory();

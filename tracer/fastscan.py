@@ -8,8 +8,8 @@ Postfix delivery line::
 
 and matching it with the ``_FAST`` regex of :mod:`tracer.parse` costs ~2.4 µs a
 line, most of the parse time (profile of a busy list server's day). The C
-extension ``tracer._fastscan`` parses that shape in ~0.25 µs, a third of it the
-FNV-1a line key, straight into Arrow buffers (no Python object per row), and
+extension ``tracer._fastscan`` parses that shape in ~0.25 µs, with its line key,
+straight into Arrow buffers (no Python object per row), and
 hands every other line back as *rest* for the Python path. It releases the GIL,
 so threads can scan blocks in parallel.
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import struct
 import warnings
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
     + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
 #: the layout of ``_fastscan.scan``'s return value this module reads
-LAYOUT = 6
+LAYOUT = 7
 #: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
 #: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
 FLAG_SENT, FLAG_PLAIN = 1, 2
@@ -106,11 +107,31 @@ def scan_block(block: bytes, first_line: int = 1, kinds: bool = True) -> Scan:
 
 
 def line_key(raw: bytes) -> int:
-    """The ``key`` column: FNV-1a-64 of the line's bytes, masked to 63 bits."""
-    h = 0xCBF29CE484222325
-    for b in raw:
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    """The ``key`` column: a 64-bit hash of the line's bytes, masked to 63 bits.
+
+    Eight bytes a step (little-endian words), ``h = xorshift((h ^ word) * K2)``;
+    then the zero-padded tail word with the length in its top byte, and murmur3's
+    finalizer. The C scan computes the same at about a byte a cycle (FNV-1a,
+    used before, needs a multiply for every byte). Not collision-resistant: a
+    fingerprint for repeated lines, not a defence.
+    """
+    h = _K1
+    full = len(raw) & ~7
+    for (w,) in _WORDS.iter_unpack(raw[:full]):
+        h = ((h ^ w) * _K2) & _M64
+        h ^= h >> 31
+    tail = int.from_bytes(raw[full:], "little")
+    h = ((h ^ tail ^ ((len(raw) << 56) & _M64)) * _K2) & _M64
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _M64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _M64
+    h ^= h >> 33
     return h & 0x7FFFFFFFFFFFFFFF
+
+
+_K1, _K2, _M64 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0xFFFFFFFFFFFFFFFF
+_WORDS = struct.Struct("<Q")
 
 
 def pair_key(queue_id: str | None, recipient: str | None) -> int:

@@ -63,5 +63,4 @@ class SentRuns:
         keep[plain[last]] = True
         long = count > 1
         n_lines[plain[last[long]]] = count[long] - 1  # the first line stands for itself
-        idx = np.flatnonzero(keep)
-        return table.take(pa.array(idx)), n_lines[idx]
+        return table.filter(pa.array(keep)), n_lines[keep]  # filter: a third of the cost of take
