@@ -8,6 +8,7 @@ share one name. pandas 3 changed string inference, so nothing here is inferred.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 #: column -> dtype. Order is the column order of ``Trace.events``.
 EVENT_COLUMNS: dict[str, str] = {
@@ -55,6 +56,19 @@ FLOAT_COLUMNS = frozenset(k for k, v in EVENT_COLUMNS.items() if v == "float64")
 FIELD_COLUMNS = frozenset(EVENT_COLUMNS) - {"ts", "host", "log", "path", "line", "pattern", "event"}
 
 
+_CATEGORICAL = ("host", "log", "path", "pattern", "event", "program", "syslog_host", "instance")
+
+
+def _one_chunk(s: pd.Series) -> pd.Series:
+    """An Arrow-backed string column in one piece. Parsed block by block, a busy day's column has
+    hundreds of chunks, and Arrow concatenates them all to take even a few rows by position: every
+    such take cost a copy of the column (the text column is tens of megabytes)."""
+    chunked = s.array.__arrow_array__()
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks <= 1:
+        return s
+    return pd.Series(chunked.combine_chunks(), dtype=s.dtype, index=s.index)
+
+
 def empty_events() -> pd.DataFrame:
     """An empty event table with the right dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
@@ -72,8 +86,11 @@ def _numeric(s: pd.Series) -> pd.Series:
     return out
 
 
-def cast_events(df: pd.DataFrame) -> pd.DataFrame:
+def cast_events(df: pd.DataFrame, consume: bool = False) -> pd.DataFrame:
     """Cast parsed records to the schema: every column, explicit dtype, schema order.
+
+    ``consume`` empties ``df`` column by column as it goes, so a busy day's table is
+    never held twice.
 
     >>> cast_events(pd.DataFrame({"host": ["mx"], "line": [3]}))["line"].dtype
     dtype('int64')
@@ -88,15 +105,20 @@ def cast_events(df: pd.DataFrame) -> pd.DataFrame:
                 na = float("nan") if dtype == "float64" else pd.NA
                 out[col] = pd.Series(na, dtype="Int64" if dtype == "int64" else dtype, index=df.index)
             continue
-        s = df[col]
+        s = df.pop(col) if consume else df[col]
         if dtype == "datetime64[ns, UTC]":
             out[col] = pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]")
         elif dtype in ("Int64", "int64"):
             out[col] = _numeric(s).astype("Int64")
         elif dtype == "float64":
             out[col] = _numeric(s).astype("float64")
+        elif col in _CATEGORICAL:
+            out[col] = s.astype("string").astype("category")
         else:
-            out[col] = s.astype("string")
+            out[col] = _one_chunk(s.astype("string"))
+            if consume:
+                del s  # its chunks are free now: hand them back before the next column is copied
+                pa.default_memory_pool().release_unused()
     res = pd.DataFrame(out, index=df.index)
     res["line"] = res["line"].fillna(0).astype("int64")
     res["n_lines"] = res["n_lines"].fillna(1).astype("int64")

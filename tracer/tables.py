@@ -152,10 +152,11 @@ _DESCRIBED = ["event", "recipient", "relay", "status", "text", "sender", "size",
 def timeline(trace: "Trace", rows: list[int]) -> pd.DataFrame:
     """ts, host, log, event, detail, source for ``rows`` in time order."""
     ev = trace.events.loc[rows].sort_values(["ts"], kind="stable")
+    host = ev["host"].astype("string")
     out = pd.DataFrame({
-        "ts": ev["ts"], "host": ev["host"], "log": ev["log"], "event": ev["event"],
+        "ts": ev["ts"], "host": host, "log": ev["log"].astype("string"), "event": ev["event"].astype("string"),
         "detail": [describe(r) for r in ev[_DESCRIBED].to_dict("records")],
-        "source": ev["host"] + ":" + ev["path"] + ":" + ev["line"].astype("string"),
+        "source": host + ":" + ev["path"].astype("string") + ":" + ev["line"].astype("string"),
     })
     return out.reset_index(names="row")
 

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from . import skew, timestamps, workers
+from . import memory, skew, timestamps, workers
 from .correlate import Correlation, Lifecycle, correlate
 from .diagnose import Diagnosis, diagnose
 from .errors import StrictError, UsageError
@@ -172,6 +172,7 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     if bar is not None:
         bar.close()
     events = _events(results, year, default_tz, host_tz)
+    memory.give_back()  # the parse's buffers, freed but kept by the allocators
     clocks = skew.estimate_offsets(events)
     if skew_correction:
         events = skew.correct(events, clocks)
@@ -281,7 +282,7 @@ def _events(results: list[FileResult], year, default_tz, host_tz) -> pd.DataFram
     del frames
     if "list" in df:
         df["list"] = df["list"].str.lower()
-    return cast_events(df)
+    return cast_events(df, consume=True)
 
 
 def _short_host(name) -> str | None:

@@ -178,10 +178,10 @@ def final_deliveries(events: pd.DataFrame, lifecycles: dict[str, Lifecycle],
 
 def with_detail(events: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
     """``finals`` rows with their recipient, host and text, as plain objects."""
-    sub = events[["recipient", "host", "text"]].take(finals["row"].to_numpy()).astype(object)  # columns first: .loc takes all
+    rows = finals["row"].to_numpy()
     out = finals.reset_index(drop=True).astype({"post": object, "status": object})
-    for c in ("recipient", "host", "text"):
-        out[c] = sub[c].to_numpy()
+    for c in ("recipient", "host", "text"):  # column by column: a frame's take and astype copy more than they give
+        out[c] = events[c].array.take(rows).to_numpy(dtype=object, na_value=None)
     return out[["post", "recipient", "status", "ts", "host", "text", "row"]]
 
 
