@@ -257,10 +257,11 @@ def correlate(events: pd.DataFrame) -> Correlation:
         lc.stages["mta_in"].update(txn_rows[t.txn].tolist())
 
     # 2. Mailman events, in time order
-    mm = events[["event", "message_id", "list", "sender", "ts", "host", "pid", "path", "line"]][
-        events["log"].isin(MAILMAN_LOGS).to_numpy(dtype=bool, na_value=False)].sort_values("ts", kind="stable")
+    wanted = (events["log"].isin(MAILMAN_LOGS) & events["event"].isin(_MAILMAN_EVENTS)).to_numpy(dtype=bool, na_value=False)
+    mm = events[["event", "message_id", "list", "sender", "ts", "host", "pid", "path", "line"]][wanted].sort_values(
+        "ts", kind="stable")
     post_lines: dict[tuple, list] = {}  # (host, pid) -> [(ts, lifecycle)] of `post` lines
-    for row in mm.itertuples():
+    for row in _rows(mm):
         ev, mid, r = row.event, row.message_id, row.Index
         mid = mid.strip() if isinstance(mid, str) else None
         lst = row.list if isinstance(row.list, str) else None
@@ -298,6 +299,23 @@ def correlate(events: pd.DataFrame) -> Correlation:
     # 3. outbound MTA transactions: same Message-ID, sent by LIST-bounces
     _attach_outbound(posts, by_mid, txns, txn_rows)
     return Correlation(posts, txns, txn_of_row, notices)
+
+
+#: the Mailman events step 2 of :func:`correlate` joins to posts
+_MAILMAN_EVENTS = ("held", "approved", "auto_discarded", "auto_rejected", "smtp", "post", "smtp_refused",
+                   "smtp_session_failure", "smtp_low_level", "moderator_discarded", "moderator_rejected",
+                   "smtp_failure")
+
+
+def _rows(df: pd.DataFrame):
+    """The rows ``itertuples`` gives, from whole columns: itertuples reads Arrow columns cell by
+    cell, and a busy day's Mailman logs are tens of thousands of rows."""
+    from collections import namedtuple
+
+    Row = namedtuple("Row", ["Index", *df.columns])
+    cols = [df.index.tolist()] + [list(df[c]) if df[c].dtype.kind == "M" else df[c].astype(object).tolist()
+                                  for c in df.columns]
+    return map(Row._make, zip(*cols))
 
 
 def _new_anon(posts: dict, list_, sender, tag: str) -> Lifecycle:

@@ -42,6 +42,10 @@ from .sources import MAILMAN_LOGS, Source, discover, grep_lines, line_blocks, op
 log = logging.getLogger(__name__)
 
 BLOCK = 32 * 2**20  # the bytes searched at once (grep_lines reads the same blocks)
+try:  # the C extension alone: tracer.fastscan would import numpy and pyarrow into the search process
+    from ._fastscan import count_newlines as _count_c
+except ImportError:
+    _count_c = None
 MARK = 2**20  # a line-number mark about every MiB
 
 _QID_IN_LINE = re.compile(r"\]:? (?:(?:warning|error|fatal|panic): )?([0-9A-Za-z]{6,}): ")
@@ -134,6 +138,8 @@ def _windows(fh, size: int):
         length = min(max(BLOCK, gran), size - base)
         while True:
             m = mmap.mmap(fh.fileno(), length, access=mmap.ACCESS_READ, offset=base)
+            if hasattr(m, "madvise"):
+                m.madvise(mmap.MADV_SEQUENTIAL)  # read ahead and map in larger runs: fewer page faults
             if base + length >= size:
                 cut = length
                 break
@@ -186,20 +192,20 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None,
     start_at = _window_starts(from_line, marks) if from_line and not counting else {}
     ended: set[bytes] = set()
     try:
-        for buf, lo, cut, offset in _blocks(fh, mapped=not counting):
-            count = buf.count if not isinstance(buf, mmap.mmap) else lambda sub, a, b, m=buf: m[a:b].count(sub)
+        for buf, lo, cut, offset in _blocks(fh, mapped=not counting or _count_c is not None):
+            count = _newlines(buf)
             if counting:  # count all newlines of the block, leaving a mark about every MiB
-                pos, line, p = 0, line0, MARK
+                pos, line, p = lo, line0, lo + MARK  # a mapped window starts at lo, not 0
                 while p < cut:
                     j = buf.find(b"\n", p - 1, cut)
                     if j < 0 or j + 1 >= cut:
                         break
-                    line += buf.count(b"\n", pos, j + 1)
+                    line += count(pos, j + 1)
                     pos = j + 1
                     new_marks.append([offset + pos, line])
                     known_at.append(offset + pos)
                     p = pos + MARK
-                block_newlines = (line - line0) + buf.count(b"\n", pos, cut)
+                block_newlines = (line - line0) + count(pos, cut)
                 newlines += block_newlines
                 last = bytes(buf[cut - 1: cut])
             starts: dict[int, list[bytes]] = {}
@@ -224,7 +230,7 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None,
                 k = bisect.bisect_right(known_at, offset + s) - 1
                 if k >= 0 and known_at[k] - offset > at:
                     at, line = known_at[k] - offset, known[k][1]
-                line += count(b"\n", at, s)
+                line += count(at, s)
                 at = s
                 return line
 
@@ -244,6 +250,16 @@ def _scan(path: str, tokens: list[bytes], marks: list[list[int]] | None,
         return per, None, None, problems
     total = newlines + (1 if last != b"\n" else 0)
     return per, total, new_marks, problems
+
+
+def _newlines(buf):
+    """``count(a, b)``: the newlines in ``buf[a:b]``, without copying an mmap'd window when the C
+    extension is built (a gigabyte copied to be counted cost most of a cold search)."""
+    if _count_c is not None:
+        return lambda a, b: _count_c(buf, a, b)
+    if isinstance(buf, mmap.mmap):
+        return lambda a, b: buf[a:b].count(b"\n")
+    return lambda a, b: buf.count(b"\n", a, b)
 
 
 def _window_starts(from_line: dict[bytes, int], marks: list[list[int]]) -> dict[bytes, int]:

@@ -35,6 +35,9 @@ from .sources import MAILMAN_LOGS, Source, read_blocks, read_lines
 
 #: unparsed lines kept verbatim per file; the rest are only counted
 UNPARSED_KEEP = 200
+#: Mailman logs with no line about a message (member bounce scores, subscriptions): ``mmtrace
+#: message`` counts their lines as ignored without parsing them
+UNTRACED_LOGS = frozenset({"bounce", "subscribe"})
 #: threads scanning a maillog's next blocks while the reading thread handles the scanned ones
 SCAN_THREADS = 2
 _SNIFF = 50
@@ -96,6 +99,9 @@ def parse_file(source: Source, registry: Registry | None = None, seen: set | Non
                                     registry, res, seen, keys, summary)
         else:
             records = _parse_syslog(everything, registry, res, seen, keys=keys)
+    elif log in MAILMAN_LOGS and focus is not None and log in UNTRACED_LOGS:
+        res.ignored += sum(1 for _ in everything)  # about members, not messages: never part of one post's story
+        records = _Chunks()
     elif log in MAILMAN_LOGS:
         records = _parse_mailman(everything, log, registry, res, seen)
     else:
