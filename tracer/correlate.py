@@ -178,14 +178,21 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     out = out.astype({"host": "string", "instance": "string", "queue_id": "string"})
     # Which deliveries pipe into Mailman, and into which command and list: only lines
     # that mention mailman can, so filter before any regex (most are outbound)
-    def has(col: str, word: str) -> np.ndarray:
-        return events[col].str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
+    def has(col: str, word: str, rows: np.ndarray | None = None, regex: bool = False) -> np.ndarray:
+        """``col`` contains ``word``, over all rows or (a full-length mask) only ``rows``: each pass over
+        a busy day's text column costs a tenth of a second."""
+        if rows is None:
+            return events[col].str.contains(word, regex=regex).to_numpy(dtype=bool, na_value=False)
+        out = np.zeros(len(events), dtype=bool)
+        sel = np.flatnonzero(rows)
+        out[sel] = events[col].take(sel).str.contains(word, regex=regex).to_numpy(dtype=bool, na_value=False)
+        return out
 
     is_dl = in_txn & event.eq("delivery").to_numpy(dtype=bool, na_value=False)
     near_all = is_dl & (has("text", "mailman") | has("recipient", "mailman"))  # _COMMAND needs "mailman"
-    pipe_all = is_dl & (has("relay", "ailman") | has("relay", "AILMAN"))
-    bounced_all = is_dl & events["status"].eq("bounced").to_numpy(dtype=bool, na_value=False) & \
-        has("text", "unknown user")
+    pipe_all = is_dl & has("relay", "ailman|AILMAN", regex=True)
+    bounced = is_dl & events["status"].eq("bounced").to_numpy(dtype=bool, na_value=False)
+    bounced_all = has("text", "unknown user", rows=bounced)
     cand = in_time_order(near_all | pipe_all | bounced_all)
     dl = events[["text", "recipient", "relay", "status"]].take(cand).set_axis(cand)
     dl["txn"] = txn_full[cand]

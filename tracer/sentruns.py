@@ -41,7 +41,8 @@ class SentRuns:
         return pd.Series(pairs).isin(self._unsent).to_numpy()  # a hash table of the unsent pairs
 
     def summarise(self, table: pa.Table) -> tuple[pa.Table, np.ndarray]:
-        """A block's scanned rows (line order) -> the rows kept and their ``n_lines``."""
+        """A block's scanned rows (line order) -> the rows kept (without the pair, run and flags
+        columns, which only this step reads) and their ``n_lines``."""
         flags = table.column("flags").to_numpy()
         pair = table.column("pair").to_numpy()
         self.note_unsent(pair[(flags & FLAG_SENT) == 0])
@@ -50,7 +51,7 @@ class SentRuns:
             plain = plain[~self.unsent(pair[plain])]
         n_lines = np.ones(table.num_rows, dtype=np.int64)
         if len(plain) < 3:
-            return table, n_lines
+            return table.drop_columns(["pair", "run", "flags"]), n_lines
         codes, uniq = pd.factorize(table.column("run").to_numpy()[plain])
         first = np.full(len(uniq), len(plain))
         np.minimum.at(first, codes, np.arange(len(plain)))
@@ -63,4 +64,5 @@ class SentRuns:
         keep[plain[last]] = True
         long = count > 1
         n_lines[plain[last[long]]] = count[long] - 1  # the first line stands for itself
-        return table.filter(pa.array(keep)), n_lines[keep]  # filter: a third of the cost of take
+        used = table.drop_columns(["pair", "run", "flags"])  # read above, not by the event table: not copied
+        return used.filter(pa.array(keep)), n_lines[keep]  # filter: a third of the cost of take
