@@ -151,7 +151,8 @@ _DESCRIBED = ["event", "recipient", "relay", "status", "text", "sender", "size",
 
 def timeline(trace: "Trace", rows: list[int]) -> pd.DataFrame:
     """ts, host, log, event, detail, source for ``rows`` in time order."""
-    ev = trace.events.loc[rows].sort_values(["ts"], kind="stable")
+    cols = list(dict.fromkeys(["ts", "host", "log", "path", "line", *_DESCRIBED]))
+    ev = trace.events[cols].loc[rows].sort_values(["ts"], kind="stable")  # columns first: .loc takes them all
     host = ev["host"].astype("string")
     out = pd.DataFrame({
         "ts": ev["ts"], "host": host, "log": ev["log"].astype("string"), "event": ev["event"].astype("string"),

@@ -3,6 +3,7 @@ characters are stripped before anything reaches the screen."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -137,8 +138,10 @@ def message_text(trace: "Trace", view: "LifecycleView") -> str:
     out = [f"message {safe(lc.message_id or lc.key)}", f"list    {safe(lc.list)}", f"sender  {safe(lc.sender)}",
            f"hosts   {', '.join(f.hosts)}", ""]
     tl = view.timeline
-    out.append(_table([[trace.format_ts(r.ts), r.host, r.log, r.event, safe(r.detail)[:110]]
-                       for r in tl.itertuples()], ["time", "host", "log", "event", "detail"]))
+    fmt = functools.lru_cache(maxsize=None)(trace.format_ts)  # a fan-out logs hundreds of lines a second
+    cells = zip(tl["ts"], tl["host"].tolist(), tl["log"].tolist(), tl["event"].tolist(), tl["detail"].tolist())
+    out.append(_table([[fmt(ts), host, log, event, safe(detail)[:110]] for ts, host, log, event, detail in cells],
+                      ["time", "host", "log", "event", "detail"]))
     out.append("")
     out.append(f"state: {lc.state}" + (f" ({f.delivered}/{f.recipients} recipients delivered)" if f.recipients else ""))
     if lc.stopped_at:
