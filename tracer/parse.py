@@ -39,7 +39,7 @@ UNPARSED_KEEP = 200
 #: message`` counts their lines as ignored without parsing them
 UNTRACED_LOGS = frozenset({"bounce", "subscribe"})
 #: threads scanning a maillog's next blocks while the reading thread handles the scanned ones
-SCAN_THREADS = 2
+SCAN_THREADS = 1
 _SNIFF = 50
 _SAMPLE_DELIVERY = "4A1C2E0123: to=<a@b.c>, relay=local, delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (x)"
 

@@ -153,7 +153,7 @@ def _bsd(s: pd.Series, year: int | None, year_hint: int | None) -> pd.DatetimeIn
     return pd.DatetimeIndex(wall.view("M8[ns]"))
 
 
-def _bsd_columns(s: pd.Series, chunk: int = 1 << 18):
+def _bsd_columns(s: pd.Series, chunk: int = 1 << 16):
     """Month, day, nanoseconds of day for ``Mmm dd hh:mm:ss[.frac]`` stamps of fixed width
     (space- or zero-padded day, English month), read with numpy on the code points
     because pandas' ``%b`` parser costs seconds per million stamps; ``fixed`` marks them."""

@@ -171,8 +171,9 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
                 bar.done(res.source)
     if bar is not None:
         bar.close()
-    events = _events(results, year, default_tz, host_tz)
     memory.give_back()  # the parse's buffers, freed but kept by the allocators
+    events = _events(results, year, default_tz, host_tz)
+    memory.give_back()  # and the per-file frames the event table was built from
     clocks = skew.estimate_offsets(events)
     if skew_correction:
         events = skew.correct(events, clocks)
