@@ -326,9 +326,10 @@ def _parse_blocks(blocks: Iterable[tuple[bytes, int]], registry: Registry, res: 
             table, n_lines = runs.summarise(table)
         tables.append(_fast_table(table, registry, res.source.path, keys, names, n_lines))
 
-    # The scan releases the GIL: two threads scan the next blocks (numbered from 0, put in place by
-    # general) while this one handles the lines they passed on. Two, not one: since the registry
-    # sees only the rare lines, this thread waits on the scan; the blocks' ring holds four.
+    # The scan releases the GIL: SCAN_THREADS threads scan the next blocks (numbered from 0, put in
+    # place by general) while this one handles what they passed on; the blocks' ring holds
+    # SCAN_THREADS + 2. On two cores one scan thread is as fast as two (this thread's share of the
+    # work now equals the scan's) and holds one block less in memory.
     with ThreadPoolExecutor(max_workers=SCAN_THREADS) as pool:
         pending: deque = deque()
         for block, first in blocks:
