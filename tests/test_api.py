@@ -37,6 +37,18 @@ def test_events_have_explicit_dtypes_and_utc_times(t):
     assert t.events["event"].notna().all() and (t.events["line"] > 0).all()
 
 
+def test_event_columns_have_the_schema_dtypes_loaded_or_empty(t):
+    from tracer.schema import EVENT_COLUMNS, empty_events
+
+    empty = empty_events()
+    for col, dtype in EVENT_COLUMNS.items():
+        assert str(t.events[col].dtype) == str(empty[col].dtype), col
+    assert {c for c, d in EVENT_COLUMNS.items() if d == "category"} >= {"host", "event", "path", "pattern"}
+    assert set(t.events["host"].cat.categories) == {"lists-be", "lists-fe"}
+    # the string columns are one Arrow chunk each: a take by position must not concatenate hundreds
+    assert t.events["text"].array.__arrow_array__().num_chunks == 1
+
+
 def test_posts_carry_milestones_and_stage_latencies(t):
     p = t.posts
     assert set(STAGES.values()) <= set(p.columns)
@@ -132,3 +144,15 @@ def test_a_focused_load_judges_only_its_post_and_agrees_with_the_full_load(t):
         assert focused.posts["message_id"].tolist() == [mid]
         row = focused.posts.iloc[0]
         assert (row["state"], row["findings"]) == (full.at[mid, "state"], full.at[mid, "findings"])
+
+
+def test_findings_are_wrapped_at_spaces_without_losing_a_word():
+    from tracer.render.text import wrap
+
+    words = ["gmail.com:", "4", "recipient(s),", "alt4.gmail-smtp-in.l.google.com[173.194.67.27]", "x" * 230, "said:"] * 9
+    text = " ".join(words)
+    out = wrap(text, width=100, indent="    ")
+    lines = out.split("\n")
+    assert all(ln.startswith("    ") and len(ln) <= 100 for ln in lines)
+    assert "".join(ln[4:].replace(" ", "") for ln in lines) == text.replace(" ", "")  # long words cut, none lost
+    assert wrap("", indent="  ") == ""

@@ -617,3 +617,21 @@ def test_every_kind_row_of_randomly_damaged_lines_is_what_the_registry_makes_of_
     table, rest, n, ignored, kinds = fastscan._scan_c(block, 1)
     assert _check_against_regex(block, table, rest, kinds=kinds) == 0
     assert 1000 < kinds.num_rows < len(lines) and len(rest) > 500  # both sides were exercised
+
+
+@needs_c
+def test_count_newlines_counts_any_buffer_and_range_like_bytes_count(tmp_path):
+    import mmap
+
+    rng = random.Random(3)
+    data = bytes(rng.choice(b"ab\n\r\xff") for _ in range(5000))
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        for _ in range(300):  # every alignment, lengths around the 16- and 64-byte strides
+            a = rng.randrange(0, 5000)
+            b = a + rng.choice([0, 1, 15, 16, 17, 63, 64, 65, 1000, 6000])
+            want = data[a:b].count(b"\n")
+            assert fastscan._fastscan.count_newlines(m, a, b) == want
+            assert fastscan._fastscan.count_newlines(bytearray(data), a, b) == want
+    assert fastscan._fastscan.count_newlines(b"\n" * 100_000) == 100_000  # past 255 per byte counter
