@@ -10,7 +10,11 @@
  * fields of tracer.parse._FAST + DELIVERY + _delivery_text; the shape is a strict
  * subset of what _FAST accepts (no <PRI>, brackets around addresses required, no
  * quoted localpart, ASCII 0x20-0x7e only, pid of at most 18 digits).
+ * Lines of the next commonest shapes (qmgr, cleanup, smtpd, bounce: other_line, tracer.fastscan.KINDS)
+ * stay in rest with a kind and the spans of their fields. Rows carry 63-bit keys (line_key) for dedup.
  * See tracer/fastscan.py for the return value. The GIL is released while parsing.
+ *
+ * Also: count_newlines(buf, start, end), the newlines of any buffer (an mmap'd log) without a copy.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
