@@ -443,15 +443,13 @@ def test_c_scan_handles_a_line_longer_than_its_reserve_step():
     _check_against_regex(block, table, rest)
 
 
-@needs_c
-def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
-    rng = random.Random(20130822)
+def _damaged(seeds: list[str], n: int, seed: int) -> list[str]:
+    """``n`` copies of random seed lines, each with one to three characters inserted, deleted or
+    replaced by ones that matter to the shapes (delimiters, digits, hex, a tab, non-ASCII)."""
+    rng = random.Random(seed)
     alphabet = "<>,.:;()[]/ -=\"0123456789AaBbFfqsx" + "\t\u00e9"
-    seeds = [BASE, ACCEPTED["local delivery"][0], ACCEPTED["orig_to"][0], ACCEPTED["tls"][0],
-             ACCEPTED["the last of two queued as"][0], ACCEPTED["no text"][0], ACCEPTED["conn_use"][0]]
-    seeds += [line for line, _ in IGNORED_VARIANTS.values()]
     lines = []
-    for _ in range(10000):
+    for _ in range(n):
         chars = list(rng.choice(seeds))
         for _ in range(rng.randint(1, 3)):
             i = rng.randrange(len(chars) + 1)
@@ -463,6 +461,15 @@ def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
             elif i < len(chars):
                 chars[i] = rng.choice(alphabet)
         lines.append("".join(chars))
+    return lines
+
+
+@needs_c
+def test_c_and_python_agree_on_randomly_damaged_delivery_lines():
+    seeds = [BASE, ACCEPTED["local delivery"][0], ACCEPTED["orig_to"][0], ACCEPTED["tls"][0],
+             ACCEPTED["the last of two queued as"][0], ACCEPTED["no text"][0], ACCEPTED["conn_use"][0]]
+    seeds += [line for line, _ in IGNORED_VARIANTS.values()]
+    lines = _damaged(seeds, 10000, 20130822)
     block = "\n".join(lines).encode()
     c = fastscan._scan_c(block, 1, kinds=False)
     _same(c, fastscan.scan_block_py(block, 1))
@@ -597,22 +604,7 @@ def test_kinds_off_leaves_those_lines_to_the_registry():
 
 @needs_c
 def test_every_kind_row_of_randomly_damaged_lines_is_what_the_registry_makes_of_the_line():
-    rng = random.Random(4_78)
-    alphabet = "<>,.:;()[]/ -=\"0123456789AaBbFfqsx" + "\t\u00e9"
-    seeds = [line for line, _ in KIND_ACCEPTED.values()]
-    lines = []
-    for _ in range(6000):
-        chars = list(rng.choice(seeds))
-        for _ in range(rng.randint(1, 3)):
-            i = rng.randrange(len(chars) + 1)
-            op = rng.random()
-            if op < 0.4:
-                chars.insert(i, rng.choice(alphabet))
-            elif op < 0.7 and i < len(chars):
-                del chars[i]
-            elif i < len(chars):
-                chars[i] = rng.choice(alphabet)
-        lines.append("".join(chars))
+    lines = _damaged([line for line, _ in KIND_ACCEPTED.values()], 6000, 4_78)
     block = "\n".join(lines).encode()
     table, rest, n, ignored, kinds = fastscan._scan_c(block, 1)
     assert _check_against_regex(block, table, rest, kinds=kinds) == 0
