@@ -248,7 +248,8 @@ def correlate(events: pd.DataFrame) -> Correlation:
         return lc
 
     # 1. inbound MTA transactions that pipe a message into `mailman post LIST`
-    known = set(events["list"][events["log"].ne("maillog").to_numpy(dtype=bool, na_value=True)].dropna().str.lower()) | \
+    from_mailman = events["log"].ne("maillog").to_numpy(dtype=bool, na_value=True)
+    known = set(events["list"][from_mailman].dropna().str.lower()) | \
         set(txns.loc[txns["command"].notna() & (txns["command"] != "unknown"), "command_list"].dropna()) | \
         set(txns["bounces_list"].dropna())
     inbound = txns[(txns["command"] == "post") | ((txns["command"] == "unknown") & txns["command_list"].isin(known))]
@@ -264,9 +265,10 @@ def correlate(events: pd.DataFrame) -> Correlation:
         lc.stages["mta_in"].update(txn_rows[t.txn].tolist())
 
     # 2. Mailman events, in time order
-    wanted = (events["log"].isin(MAILMAN_LOGS) & events["event"].isin(_MAILMAN_EVENTS)).to_numpy(dtype=bool, na_value=False)
-    mm = events[["event", "message_id", "list", "sender", "ts", "host", "pid", "path", "line"]][wanted].sort_values(
-        "ts", kind="stable")
+    wanted = (events["log"].isin(MAILMAN_LOGS) & events["event"].isin(_MAILMAN_EVENTS)).to_numpy(dtype=bool,
+                                                                                                na_value=False)
+    mm = events[["event", "message_id", "list", "sender", "ts", "host", "pid", "path", "line"]][wanted]
+    mm = mm.sort_values("ts", kind="stable")
     post_lines: dict[tuple, list] = {}  # (host, pid) -> [(ts, lifecycle)] of `post` lines
     for row in _rows(mm):
         ev, mid, r = row.event, row.message_id, row.Index
