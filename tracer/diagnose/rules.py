@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..cells import Cells
 
-from .facts import PostFacts, object_column
+from .facts import PostFacts
 
 FIXES = {
     "approved-on-host-without-runner": (
@@ -73,14 +73,8 @@ class Context:
     lock_breaks: dict[str, list[int]] = field(default_factory=dict)  # list -> lock_broken rows
 
     def src(self, row: int) -> str:
-        c = self._where
-        return f"{c['host'][row]}:{c['path'][row]}:{c['line'][row]}"
-
-    @cached_property
-    def _where(self) -> dict:
-        """host, path and line as arrays: ``DataFrame.at`` costs ~50 µs a call, evidence lists run to thousands."""
-        e = self.events
-        return {"host": object_column(e["host"]), "path": object_column(e["path"]), "line": e["line"].to_numpy()}
+        c = self.cells
+        return f"{c[row, 'host']}:{c[row, 'path']}:{c[row, 'line']}"
 
     @cached_property
     def cells(self) -> Cells:
