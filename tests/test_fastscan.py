@@ -435,6 +435,21 @@ def test_c_scans_in_threads_give_the_same_results(generated_block):
 
 
 @needs_c
+def test_buffers_reused_from_an_earlier_block_hold_nothing_of_it(generated_block, sample_block):
+    from tracer import _fastscan
+
+    _fastscan.release()
+    fresh = [fastscan._scan_c(b, 1) for b in (sample_block, generated_block)]
+    for first, second in ((generated_block, sample_block), (sample_block, generated_block)):
+        fastscan._scan_c(first, 1)  # freed at once: its buffers go to the pool
+        again = fastscan._scan_c(second, 1)
+        _same(again, fresh[0] if second is sample_block else fresh[1])
+    del again
+    assert _fastscan.release() > 0  # the freed buffers were pooled, and release() frees them
+    assert _fastscan.release() == 0
+
+
+@needs_c
 def test_c_scan_handles_a_line_longer_than_its_reserve_step():
     text = "x " * (3 << 20)  # a 6 MiB reply text: more than the 4 MiB the scanner reserves at a time
     block = (BASE + "\n" + _variant("Ok: queued as 9F8E7D6C5B", text + "queued as Z") + "\n" + BASE).encode()

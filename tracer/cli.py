@@ -7,6 +7,7 @@ stalled, failed or partial or a host finding exists, 2 usage or input error.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -165,4 +166,26 @@ def latency(paths: Paths, by: Annotated[str, typer.Option("--by", help="Group by
 
 def main() -> None:  # pragma: no cover - console entry
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    _exit(code)
+
+
+def _exit(code) -> None:
+    """Leave without tearing the heap down: freeing a busy day's tables object by object took
+    ~0.4 s after the output was written. Output is flushed first; nothing else needs an exit hook
+    (the message search's child is closed by the command itself)."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
+            code = code or 1
+    os._exit(code or 0)

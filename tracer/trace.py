@@ -155,6 +155,7 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     sources, problems = discover(list(paths), list(hosts or []))
     default_tz, host_tz = parse_tz_options(tz)
     results: list[FileResult] = []
+    memory.return_pages()
     bar = _progress(sources, progress)
     store = Store() if focus and cache else None
     if parallel and not focus and registry is None and workers.worth_it(sources):
@@ -172,6 +173,7 @@ def load(paths: Iterable[str], hosts: Iterable[str] | None = None, since=None, u
     if bar is not None:
         bar.close()
     memory.give_back()  # the parse's buffers, freed but kept by the allocators
+    memory.reuse_pages()
     events = _events(results, year, default_tz, host_tz)
     memory.give_back()  # and the per-file frames the event table was built from
     clocks = skew.estimate_offsets(events)
