@@ -122,6 +122,14 @@ def test_python_dash_m_tracer_runs_the_command():
     assert json.loads(proc.stdout)["summary"]["stalled"] == 3
 
 
+def test_the_command_leaves_with_its_exit_code_and_flushed_error_message(tmp_path):
+    missing = tmp_path / "nowhere"
+    proc = subprocess.run([sys.executable, "-m", "tracer", "postmortem", str(missing)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr == f"Error: {missing}: no such file or directory\n" and proc.stdout == ""
+
+
 def test_a_corrupt_archive_is_named_and_the_rest_still_runs(tmp_path):
     import shutil
 
