@@ -72,6 +72,25 @@ def test_a_recipient_deferred_before_keeps_its_sent_line_whole():
     assert n_lines.sum() == 7 and table.num_rows == 3
 
 
+def test_unsent_pairs_are_remembered_exactly_across_many_blocks_and_shared_marks():
+    from tracer.sentruns import _MARK_BITS
+
+    rng = np.random.default_rng(7)
+    runs, noted = SentRuns(), set()
+    twins = rng.integers(0, 1 << 40, 50, dtype=np.int64) << _MARK_BITS  # same marks, other pairs
+    for _ in range(200):  # the set is merged many times over
+        new = rng.integers(0, 1 << 62, int(rng.integers(0, 300)), dtype=np.int64)
+        runs.note_unsent(new)
+        noted.update(new.tolist())
+        asked = np.concatenate([rng.integers(0, 1 << 62, 500, dtype=np.int64),
+                                rng.choice(np.array(sorted(noted), dtype=np.int64), 200), twins,
+                                twins + 1])
+        runs.note_unsent(twins[:5])
+        noted.update(twins[:5].tolist())
+        assert runs.unsent(asked).tolist() == [int(a) in noted for a in asked.tolist()]
+    assert not SentRuns().unsent(twins).any()
+
+
 def test_hand_offs_into_mailman_and_short_runs_are_never_summarised():
     into = SENT.replace("postfix/smtp", "postfix/local").replace("relay=mx.example.org[192.0.2.1]:25",
                                                                  "relay=local").replace("250 Ok", "delivered to "

@@ -24,21 +24,43 @@ import pyarrow as pa
 from .fastscan import FLAG_PLAIN, FLAG_SENT
 
 
+#: the pairs' marks: a few per cent of a day's pairs are unsent, so most lookups end at their mark
+_MARK_BITS = 22
+_MARK_MASK = (1 << _MARK_BITS) - 1
+
+
 class SentRuns:
-    """The state a host's blocks share: (queue ID, recipient) pairs that had a status other than sent."""
+    """The state a host's blocks share: (queue ID, recipient) pairs that had a status other than sent.
+
+    Every block asks for tens of thousands of pairs, and the set grows by a few hundred a block:
+    a hash table of the set rebuilt for each question cost more than the rest of the summary. A
+    pair is looked up only if its mark (a flag per low bits of the pair) is set, then in two sorted
+    arrays: the set, and the pairs noted since it was last merged (at most an eighth of it).
+    """
 
     def __init__(self) -> None:
-        self._unsent = np.empty(0, dtype=np.int64)  # a few per cent of the lines: fine to append to
+        self._marks = np.zeros(1 << _MARK_BITS, dtype=bool)
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._recent = np.empty(0, dtype=np.int64)
 
     def note_unsent(self, pairs: np.ndarray) -> None:
-        if len(pairs):
-            self._unsent = np.concatenate([self._unsent, np.asarray(pairs, dtype=np.int64)])
+        pairs = np.asarray(pairs, dtype=np.int64)
+        if not len(pairs):
+            return
+        self._marks[pairs & _MARK_MASK] = True
+        self._recent = np.union1d(self._recent, pairs)
+        if 8 * len(self._recent) > len(self._sorted):
+            self._sorted, self._recent = np.union1d(self._sorted, self._recent), self._recent[:0]
 
     def unsent(self, pairs: np.ndarray) -> np.ndarray:
         """Mask: the pair had a status other than sent before."""
-        if not len(self._unsent) or not len(pairs):
-            return np.zeros(len(pairs), dtype=bool)
-        return pd.Series(pairs).isin(self._unsent).to_numpy()  # a hash table of the unsent pairs
+        out = np.zeros(len(pairs), dtype=bool)
+        if len(pairs) and len(self._sorted):
+            maybe = np.flatnonzero(self._marks[pairs & _MARK_MASK])
+            if len(maybe):
+                cand = pairs[maybe]
+                out[maybe] = _member(cand, self._sorted) | _member(cand, self._recent)
+        return out
 
     def summarise(self, table: pa.Table) -> tuple[pa.Table, np.ndarray]:
         """A block's scanned rows (line order) -> the rows kept (without the pair, run and flags
@@ -66,3 +88,11 @@ class SentRuns:
         n_lines[plain[last[long]]] = count[long] - 1  # the first line stands for itself
         used = table.drop_columns(["pair", "run", "flags"])  # read above, not by the event table: not copied
         return used.filter(pa.array(keep)), n_lines[keep]  # filter: a third of the cost of take
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Mask: the value is in the sorted array."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
