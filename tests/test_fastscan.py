@@ -642,3 +642,18 @@ def test_count_newlines_counts_any_buffer_and_range_like_bytes_count(tmp_path):
             assert fastscan._fastscan.count_newlines(m, a, b) == want
             assert fastscan._fastscan.count_newlines(bytearray(data), a, b) == want
     assert fastscan._fastscan.count_newlines(b"\n" * 100_000) == 100_000  # past 255 per byte counter
+
+
+@needs_c
+def test_gather_copies_each_rows_span_and_refuses_spans_outside_the_block():
+    from tracer import _fastscan
+
+    block = b"0123456789abcdef"
+    rows = np.array([[7, 2, 3], [7, 0, -1], [7, 10, 6], [7, 5, 0]], dtype=np.int64)
+    offsets, data = _fastscan.gather(block, rows, 3, 1, 2)
+    assert np.frombuffer(offsets, np.int64).tolist() == [0, 3, 3, 9, 9] and data == b"234abcdef"
+    for bad in ([[0, 11, 6]], [[0, -1, 2]]):
+        with pytest.raises(ValueError, match="outside"):
+            _fastscan.gather(block, np.array(bad, dtype=np.int64), 3, 1, 2)
+    with pytest.raises(ValueError, match="matrix"):
+        _fastscan.gather(block, rows, 3, 1, 3)

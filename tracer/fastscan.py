@@ -219,26 +219,18 @@ def _shifted(scan: Scan, shift: int) -> Scan:
 
 def _kind_table(block, rows: np.ndarray, shift: int = 0) -> pa.Table:
     """The KIND_SCHEMA table of the rest rows the C scan gave a kind: each group's bytes gathered
-    from the block by its (offset, length) spans, all rows at once."""
-    buf = np.frombuffer(block, np.uint8)
+    from the block by its (offset, length) spans, in C, all rows at once."""
+    rows = np.ascontiguousarray(rows)
     cols = [pa.array(rows[:, 0] + shift)] + [pa.array(rows[:, i]) for i in (_R_PID, _R_KEY, _R_KIND)]
     for g in range(len(GROUPS)):
-        off, ln = rows[:, _R_GROUPS + 2 * g], rows[:, _R_GROUPS + 2 * g + 1]
-        cols.append(_gather(buf, off, ln))
+        at = _R_GROUPS + 2 * g
+        valid = rows[:, at + 1] >= 0
+        nulls = int(len(rows) - valid.sum())
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+        offsets, data = _fastscan.gather(block, rows, REST_COLS, at, at + 1)
+        cols.append(pa.Array.from_buffers(pa.large_string(), len(rows),
+                                          [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)], null_count=nulls))
     return pa.Table.from_arrays(cols, schema=KIND_SCHEMA)
-
-
-def _gather(buf: np.ndarray, off: np.ndarray, ln: np.ndarray) -> pa.Array:
-    """large_string array of ``buf[off:off+ln]`` per row (null where ``ln`` < 0)."""
-    valid = ln >= 0
-    lens = np.where(valid, ln, 0)
-    offsets = np.zeros(len(ln) + 1, dtype=np.int64)
-    np.cumsum(lens, out=offsets[1:])
-    data = buf[np.repeat(off - offsets[:-1], lens) + np.arange(offsets[-1])]
-    nulls = int(len(ln) - valid.sum())
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
-    return pa.Array.from_buffers(pa.large_string(), len(ln), [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)],
-                                 null_count=nulls)
 
 
 def _scan_c(block: bytes, first_line: int, kinds: bool = True) -> Scan:
