@@ -407,6 +407,22 @@ def test_flags_mark_plain_outbound_sent_lines_only(old, new, flags):
     assert table.column("flags").to_pylist() == [flags]
 
 
+@needs_c
+def test_mailman_is_found_at_every_position_and_in_any_case_where_python_finds_it():
+    rng = random.Random(5)
+    lines = []
+    for _ in range(400):
+        word = "".join(c.upper() if rng.random() < 0.5 else c for c in rng.choice(["mailman", "mailmen", "mailma"]))
+        pad = "x" * rng.randint(0, 40)
+        cut = rng.randint(0, len(pad))
+        where = rng.choice(["to=<", "relay=", "(250 "])
+        lines.append(_variant(where, where + pad[:cut] + word + pad[cut:]))
+    block = ("\n".join(lines) + "\n").encode()
+    c_flags = fastscan._scan_c(block, 1).table.column("flags").to_pylist()
+    assert c_flags == fastscan.scan_block_py(block, 1).table.column("flags").to_pylist()
+    assert {fastscan.FLAG_SENT, fastscan.FLAG_SENT | fastscan.FLAG_PLAIN} == set(c_flags)
+
+
 def test_pair_key_is_shared_by_a_recipients_lines_and_run_key_by_a_transactions():
     deferred = _variant("status=sent", "status=deferred")
     other = BASE.replace("to=<", "to=<x")

@@ -808,17 +808,29 @@ static int64_t run_key(const unsigned char *s, const Field *f)
     return fields_key(s, f, idx, 3, 1);
 }
 
-/* "mailman" anywhere in s[0:n), in any case */
+/* "mailman" anywhere in s[0:n), in any case. Candidates are where an m and an n stand six bytes
+ * apart (sixteen positions a step): an m alone is in nearly every address (".com", "gmail"). */
 static int has_mailman(const unsigned char *s, Py_ssize_t n)
 {
-    for (Py_ssize_t i = 0; i + 7 <= n; i++) {
-        i = find2(s, i, n - 6, 'm', 'M');
-        if (i + 7 > n)
-            return 0;
-        if ((s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 'i' && (s[i + 3] | 0x20) == 'l'
-            && (s[i + 4] | 0x20) == 'm' && (s[i + 5] | 0x20) == 'a' && (s[i + 6] | 0x20) == 'n')
-            return 1;
+    Py_ssize_t i = 0;
+#ifdef __SSE2__
+    const __m128i lower = _mm_set1_epi8(0x20), m = _mm_set1_epi8('m'), nn = _mm_set1_epi8('n');
+    for (; i + 6 + 16 <= n; i += 16) {
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(s + i)), lower);
+        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(s + i + 6)), lower);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, m), _mm_cmpeq_epi8(b, nn)));
+        for (; mask; mask &= mask - 1) {
+            const unsigned char *c = s + i + __builtin_ctz(mask);
+            if ((c[1] | 0x20) == 'a' && (c[2] | 0x20) == 'i' && (c[3] | 0x20) == 'l' && (c[4] | 0x20) == 'm'
+                && (c[5] | 0x20) == 'a')
+                return 1;
+        }
     }
+#endif
+    for (; i + 7 <= n; i++)
+        if ((s[i] | 0x20) == 'm' && (s[i + 6] | 0x20) == 'n' && (s[i + 1] | 0x20) == 'a' && (s[i + 2] | 0x20) == 'i'
+            && (s[i + 3] | 0x20) == 'l' && (s[i + 4] | 0x20) == 'm' && (s[i + 5] | 0x20) == 'a')
+            return 1;
     return 0;
 }
 
