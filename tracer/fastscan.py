@@ -59,7 +59,7 @@ SCHEMA = pa.schema(
     + [pa.field(c, pa.large_string(), c in NULLABLE) for c in STRINGS[4:]]
     + [pa.field(c, pa.int64(), False) for c in ("key", "pair", "run", "flags")])
 #: the layout of ``_fastscan.scan``'s return value this module reads
-LAYOUT = 7
+LAYOUT = 8
 #: ``flags`` bits: status=sent; and an smtp/lmtp delivery naming Mailman nowhere (recipient, relay,
 #: text), i.e. one of a list's many outbound recipients, never a hand-off into Mailman
 FLAG_SENT, FLAG_PLAIN = 1, 2
@@ -115,19 +115,20 @@ def scan_block(block: bytes, first_line: int = 1, kinds: bool = True) -> Scan:
 def line_key(raw: bytes) -> int:
     """The ``key`` column: a 64-bit hash of the line's bytes, masked to 63 bits.
 
-    Eight bytes a step (little-endian words), ``h = xorshift((h ^ word) * K2)``;
-    then the zero-padded tail word with the length in its top byte, and murmur3's
-    finalizer. The C scan computes the same at about a byte a cycle (FNV-1a,
-    used before, needs a multiply for every byte). Not collision-resistant: a
-    fingerprint for repeated lines, not a defence.
+    Eight bytes a step (little-endian words), ``h = xorshift((h ^ word) * K2)``,
+    even words in one lane and odd words in another (the C scan keeps two
+    multiplies in flight); then the lanes combined, the zero-padded tail word with
+    the length in its top byte, and murmur3's finalizer. The C scan computes the
+    same. Not collision-resistant: a fingerprint for repeated lines, not a defence.
     """
-    h = _K1
+    h = [_K1, _K3]
     full = len(raw) & ~7
-    for (w,) in _WORDS.iter_unpack(raw[:full]):
-        h = ((h ^ w) * _K2) & _M64
-        h ^= h >> 31
+    for j, (w,) in enumerate(_WORDS.iter_unpack(raw[:full])):
+        x = ((h[j & 1] ^ w) * _K2) & _M64
+        h[j & 1] = x ^ (x >> 31)
+    a, b = h
     tail = int.from_bytes(raw[full:], "little")
-    h = ((h ^ tail ^ ((len(raw) << 56) & _M64)) * _K2) & _M64
+    h = ((a ^ ((b << 29 | b >> 35) & _M64) ^ tail ^ ((len(raw) << 56) & _M64)) * _K2) & _M64
     h ^= h >> 33
     h = (h * 0xFF51AFD7ED558CCD) & _M64
     h ^= h >> 33
@@ -136,7 +137,7 @@ def line_key(raw: bytes) -> int:
     return h & 0x7FFFFFFFFFFFFFFF
 
 
-_K1, _K2, _M64 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0xFFFFFFFFFFFFFFFF
+_K1, _K2, _K3, _M64 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xFFFFFFFFFFFFFFFF
 _WORDS = struct.Struct("<Q")
 
 
