@@ -258,7 +258,7 @@ def grep_lines(path: str, tokens: list[bytes], problems: list[str],
     return hits, total
 
 
-def read_blocks(path: str, problems: list[str], size: int = 8 * 2**20,
+def read_blocks(path: str, problems: list[str], size: int = 16 * 2**20,
                 piece: int = 2**20, on_read: Callable[[int], None] | None = None,
                 ring: int = 3) -> Iterator[tuple[memoryview, None]]:
     """``(block, None)``: the file's bytes in blocks of whole lines, decompressed.
