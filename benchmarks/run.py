@@ -11,6 +11,8 @@ runs, in this one process and on the same files:
               grep -F '<message-id>' MAILLOG
               python: bare read loop      (for line in open(MAILLOG, 'rb'))
               python: one regex per line  (a compiled bytes regex, .match on every line)
+              cat MAILLOG > /dev/null     cold: the file dropped from the page cache first; what
+                                          reading it from this machine's disk costs
               pflogsumm MAILLOG           (only when installed)
   mmtrace     mmtrace postmortem SITE --format json > /dev/null
               mmtrace message ID SITE     cold (the site's files dropped from the page cache first,
@@ -290,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         ("grep -c postfix", ["grep", "-c", "postfix", maillog], (0, 1), None, False),
         ("grep -F <message-id>", ["grep", "-F", msgid, maillog], (0, 1), None, False),
         ("python read loop", [py, "-c", READ_LOOP, maillog], (0,), None, False),
+        ("cat maillog (cold)", ["cat", maillog], (0,), "evict", True),
         ("python regex loop", [py, "-c", REGEX_LOOP, maillog], (0,), None, False),
     ]
     pfl = shutil.which("pflogsumm") or shutil.which("pflogsumm.pl")
