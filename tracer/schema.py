@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 #: column -> dtype. Order is the column order of ``Trace.events``.
 EVENT_COLUMNS: dict[str, str] = {
@@ -79,6 +80,12 @@ def _numeric(s: pd.Series) -> pd.Series:
     and nrcpt columns are a million rows, nearly all missing)."""
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
+    chunks = getattr(s.array, "_pa_array", None)
+    if chunks is not None and (pa.types.is_string(chunks.type) or pa.types.is_large_string(chunks.type)):
+        try:  # Arrow parses the digits the patterns capture in C; anything else takes pandas' way
+            return pd.Series(pc.cast(chunks, pa.float64()).to_numpy(), index=s.index, dtype="float64")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     have = s.notna().to_numpy(dtype=bool)
     out = pd.Series(float("nan"), index=s.index, dtype="float64")
     if have.any():
