@@ -183,11 +183,12 @@ def summarise_transactions(events: pd.DataFrame, txn_of_row: pd.Series) -> pd.Da
     def has(col: str, word: str, rows: np.ndarray | None = None, regex: bool = False) -> np.ndarray:
         """``col`` contains ``word``, over all rows (one search of the column's bytes) or (a
         full-length mask) only ``rows``."""
+        pattern = (word if regex else re.escape(word)).encode()
         if rows is None:
-            return rows_matching(events[col], (word if regex else re.escape(word)).encode())
+            return rows_matching(events[col], pattern)
         out = np.zeros(len(events), dtype=bool)
         sel = np.flatnonzero(rows)
-        out[sel] = events[col].take(sel).str.contains(word, regex=regex).to_numpy(dtype=bool, na_value=False)
+        out[sel] = rows_matching(events[col].take(sel), pattern)
         return out
 
     is_dl = in_txn & event.eq("delivery").to_numpy(dtype=bool, na_value=False)

@@ -76,8 +76,9 @@ def empty_events() -> pd.DataFrame:
 
 
 def _numeric(s: pd.Series) -> pd.Series:
-    """Numbers from regex text; only the present values are converted (a busy day's size
-    and nrcpt columns are a million rows, nearly all missing)."""
+    """Numbers from regex text: Arrow's cast when it reads every value, else pandas' ``to_numeric``
+    on the present values only (a busy day's size and nrcpt columns are a million rows, nearly
+    all missing). Either way text that is no number becomes NaN."""
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
     chunks = getattr(s.array, "_pa_array", None)
