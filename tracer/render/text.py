@@ -17,8 +17,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def safe(value) -> str:
-    """Text with terminal control characters (ESC sequences, bidi overrides) replaced by '?'."""
-    return _CONTROL.sub("?", "" if value is None else str(value))
+    """Text with terminal control characters (ESC sequences, bidi overrides) replaced by '?'.
+
+    >>> safe("a\x1b[2Jb"), safe("plain text")
+    ('a?[2Jb', 'plain text')
+    """
+    text = "" if value is None else str(value)
+    if text.isascii() and text.isprintable():  # nearly every cell: nothing to replace
+        return text
+    return _CONTROL.sub("?", text)
 
 
 def _table(rows: list[list], headers: list[str]) -> str:
@@ -29,7 +36,7 @@ def _table(rows: list[list], headers: list[str]) -> str:
 
 
 def wrap(text: str, width: int = 100, indent: str = "    ") -> str:
-    """``text`` filled to ``width`` columns after ``indent``, breaking at spaces only (a word longer
+    r"""``text`` filled to ``width`` columns after ``indent``, breaking at spaces only (a word longer
     than a line is cut). ``textwrap.fill`` gives the same lines but for its breaks after hyphens,
     at a tenth of the speed: a busy day's findings list thousands of recipients' domains.
 
