@@ -197,15 +197,14 @@ def mmtrace_command(opt: str | None) -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "tracer"]
 
 
-def bytecode(mm: list[str]) -> None:
+def bytecode() -> None:
     """Compile the tracer package's modules once, as installing a wheel does: an editable install
     with PYTHONDONTWRITEBYTECODE set would compile them again in every timed run."""
-    if mm[:1] == [sys.executable] or shutil.which("mmtrace"):
-        found = subprocess.run([sys.executable, "-c", "import tracer, os; print(os.path.dirname(tracer.__file__))"],
-                               capture_output=True, text=True, cwd=REPO)
-        if found.returncode == 0 and found.stdout.strip():
-            subprocess.run([sys.executable, "-m", "compileall", "-q", found.stdout.strip()],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found = subprocess.run([sys.executable, "-c", "import tracer, os; print(os.path.dirname(tracer.__file__))"],
+                           capture_output=True, text=True, cwd=REPO)
+    if found.returncode == 0 and found.stdout.strip():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", found.stdout.strip()],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def environment(timer: str | None) -> dict:
@@ -311,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mmtrace: {shlex.join(mm)}; RSS from {'GNU time' if timer else 'getrusage'}", file=sys.stderr)
     warm(site)
     evicted = None
-    bytecode(mm)
+    bytecode()
     best: dict[str, dict] = {}
     # rounds, not a command's runs back to back: this VM's speed drifts by tens of per cent over
     # minutes, and each round gives the baselines and mmtrace the same conditions

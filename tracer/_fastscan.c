@@ -43,7 +43,7 @@ enum {
 static const char *const FIELD_NAMES[NFIELDS] = {
     "ts_text", "syslog_host", "program", "daemon", "queue_id", "recipient", "orig_to", "relay",
     "delay", "delays", "dsn", "status", "text", "queued_as"};
-#define LAYOUT 8     /* bumped whenever scan's return value changes (tracer/fastscan.py checks it) */
+#define LAYOUT 8     /* bumped whenever scan's return value or its keys change (tracer/fastscan.py checks it) */
 static const int NULLABLE[NFIELDS] = {0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1};
 
 /* ---- character classes ---------------------------------------------------------------- */
@@ -689,9 +689,8 @@ static int other_line(const unsigned char *s, Py_ssize_t n, Field *f, Field *g, 
  * FNV-1a at a quarter of that). tracer.fastscan.line_key is the reference. */
 #define K1 0x9E3779B97F4A7C15ULL
 #define K2 0xC2B2AE3D27D4EB4FULL
-#define KEY_MASK 0x7FFFFFFFFFFFFFFFULL
-
 #define K3 0x165667B19E3779F9ULL
+#define KEY_MASK 0x7FFFFFFFFFFFFFFFULL
 
 /* Words alternate between two lanes, so that two multiplies are in flight at a time: one chain took
  * a multiply's latency per word. w holds the n % 8 bytes not yet mixed; word j goes to lane j % 2. */
@@ -703,6 +702,17 @@ INLINE void mix_init(Mix *m)
     m->h[1] = K3;
     m->w = 0;
     m->n = 0;
+}
+
+/* the little-endian word at s */
+INLINE uint64_t word_at(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
 }
 
 INLINE uint64_t mix_word(uint64_t h, uint64_t w)
@@ -721,14 +731,8 @@ static void mix_bytes(Mix *m, const unsigned char *s, Py_ssize_t len)
             m->w = 0;
         }
     }
-    for (; i + 8 <= len; i += 8, m->n += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);                       /* words are read little-endian */
-#endif
-        m->h[(m->n >> 3) & 1] = mix_word(m->h[(m->n >> 3) & 1], w);
-    }
+    for (; i + 8 <= len; i += 8, m->n += 8)
+        m->h[(m->n >> 3) & 1] = mix_word(m->h[(m->n >> 3) & 1], word_at(s + i));
     for (; i < len; i++, m->n++)
         m->w |= (uint64_t)s[i] << (8 * (m->n & 7));
 }
@@ -757,24 +761,14 @@ INLINE int64_t mix_final(const Mix *m)
 /* the key of s[0:n) in one pass: pairs of words, a last whole word, then the tail */
 static int64_t line_key(const unsigned char *s, Py_ssize_t n)
 {
-    uint64_t a = K1, b = K3, w, v, tail = 0;
+    uint64_t a = K1, b = K3, tail = 0;
     Py_ssize_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        memcpy(&w, s + i, 8);
-        memcpy(&v, s + i + 8, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
-        v = __builtin_bswap64(v);
-#endif
-        a = mix_word(a, w);
-        b = mix_word(b, v);
+        a = mix_word(a, word_at(s + i));
+        b = mix_word(b, word_at(s + i + 8));
     }
     if (i + 8 <= n) {
-        memcpy(&w, s + i, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
-#endif
-        a = mix_word(a, w);
+        a = mix_word(a, word_at(s + i));
         i += 8;
     }
     for (int j = 0; i + j < n; j++)
